@@ -1,0 +1,394 @@
+// Package config owns the bridge's settings: it reads them from environment
+// variables (and only from there), fills defaults, validates every one of them
+// and reports all problems at once, naming the variable. Nothing here knows
+// how a setting is used.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// StartNow is the START_SINCE value that starts a bridge without a checkpoint
+// at the current time.
+const StartNow = "now"
+
+// Values of ON_STALE_SINCE.
+const (
+	// StaleSinceFail stops the bridge when the upstream can no longer serve
+	// the checkpoint's time: an operator decides what to do about the gap.
+	StaleSinceFail = "fail"
+	// StaleSinceResumeNow accepts the gap, records a gap marker in the topic
+	// and continues from the current time.
+	StaleSinceResumeNow = "resume-now"
+)
+
+// Env is the environment contract: one field per variable, every value a
+// string so that a bad value is reported by Load with the variable's name
+// (envconfig stops at the first parse error; we want them all).
+type Env struct {
+	AnalyticsURL       string `envconfig:"ANALYTICS_URL" desc:"upstream WebSocket URL (ws:// or wss://), e.g. wss://api.example.com/api/v2/analytics/events"`
+	AnalyticsToken     string `envconfig:"ANALYTICS_TOKEN" desc:"static bearer token (secret; never logged)"`
+	AnalyticsTokenFile string `envconfig:"ANALYTICS_TOKEN_FILE" desc:"file holding the bearer token, re-read before every connection attempt"`
+	OAuthTokenURL      string `envconfig:"OAUTH_TOKEN_URL" desc:"OAuth2 client-credentials token endpoint (http:// or https://)"`
+	OAuthClientID      string `envconfig:"OAUTH_CLIENT_ID" desc:"OAuth2 client id"`
+	OAuthClientSecret  string `envconfig:"OAUTH_CLIENT_SECRET" desc:"OAuth2 client secret (secret; never logged)"`
+	OAuthScopes        string `envconfig:"OAUTH_SCOPES" desc:"comma-separated OAuth2 scopes (optional)"`
+
+	KafkaBrokers         string `envconfig:"KAFKA_BROKERS" desc:"comma-separated host:port list of Kafka bootstrap brokers"`
+	KafkaTopic           string `envconfig:"KAFKA_TOPIC" default:"analytics.events" desc:"topic receiving one record per event"`
+	KafkaDLQTopic        string `envconfig:"KAFKA_DLQ_TOPIC" desc:"dead-letter topic for frames and events that cannot be delivered as events (default <KAFKA_TOPIC>.dlq)"`
+	CheckpointTopic      string `envconfig:"CHECKPOINT_TOPIC" default:"analytics-bridge.checkpoints" desc:"compacted topic holding one resume position per BRIDGE_NAME"`
+	BridgeName           string `envconfig:"BRIDGE_NAME" default:"analytics-bridge" desc:"this bridge's identity: checkpoint key, lease name and bridge-name header"`
+	KafkaCreateTopics    string `envconfig:"KAFKA_CREATE_TOPICS" default:"true" desc:"create missing topics at start"`
+	KafkaTopicPartitions string `envconfig:"KAFKA_TOPIC_PARTITIONS" default:"3" desc:"partitions of the event and dead-letter topics when the bridge creates them"`
+	KafkaReplication     string `envconfig:"KAFKA_REPLICATION_FACTOR" default:"-1" desc:"replication factor of topics the bridge creates (-1: the broker's default.replication.factor)"`
+	KafkaCompression     string `envconfig:"KAFKA_COMPRESSION" default:"lz4" desc:"record batch compression: none, gzip, snappy, lz4 or zstd"`
+	KafkaBatchSize       string `envconfig:"KAFKA_BATCH_SIZE" default:"1000" desc:"most records in one produce request per partition"`
+	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" desc:"most value bytes in one produce request per partition"`
+	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long a partial batch waits for more records (latency versus batch size)"`
+	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
+	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"deadline of one produce request"`
+	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
+
+	StartSince     string `envconfig:"START_SINCE" default:"now" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
+	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
+	EventIDField   string `envconfig:"EVENT_ID_FIELD" default:"id" desc:"JSON path of the event's unique id; events without one get a content hash as dedup key"`
+	PartitionKey   string `envconfig:"PARTITION_KEY_FIELD" desc:"JSON path (dotted, e.g. eventBody.conversationId) of the record key; default: the dedup key"`
+	EventLateness  string `envconfig:"EVENT_LATENESS" default:"2s" desc:"how late (by event time) an event may arrive; resume replays this much before the checkpoint"`
+	OnStaleSince   string `envconfig:"ON_STALE_SINCE" default:"fail" desc:"when the upstream cannot replay from the checkpoint (older than its retention): fail, or resume-now (records a gap marker)"`
+
+	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" desc:"first reconnect delay (doubles per failure, with jitter)"`
+	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" desc:"longest reconnect delay"`
+	IdleTimeout         string `envconfig:"IDLE_TIMEOUT" default:"75s" desc:"reconnect when no frame (event, heartbeat or pong) arrives for this long"`
+	PingInterval        string `envconfig:"PING_INTERVAL" default:"20s" desc:"how often to send {\"message\":\"ping\"} to the upstream"`
+	MaxFrameBytes       string `envconfig:"MAX_FRAME_BYTES" default:"8388608" desc:"largest upstream frame accepted"`
+	CheckpointInterval  string `envconfig:"CHECKPOINT_INTERVAL" default:"1s" desc:"how often the acknowledged position is written to CHECKPOINT_TOPIC"`
+	LeaseSessionTimeout string `envconfig:"LEASE_SESSION_TIMEOUT" default:"10s" desc:"how long a silent bridge keeps its BRIDGE_NAME lease before a standby takes over"`
+	ShutdownTimeout     string `envconfig:"SHUTDOWN_TIMEOUT" default:"15s" desc:"bound on flushing and the final checkpoint after SIGINT/SIGTERM"`
+
+	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"address serving /healthz and /metrics (empty: disabled)"`
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"json" desc:"json, or console for humans"`
+}
+
+// Config is the validated, typed configuration.
+type Config struct {
+	AnalyticsURL string
+	Token        TokenConfig
+
+	KafkaBrokers      []string
+	KafkaTopic        string
+	KafkaDLQTopic     string
+	CheckpointTopic   string
+	BridgeName        string
+	CreateTopics      bool
+	TopicPartitions   int
+	ReplicationFactor int
+	Compression       string
+	BatchSize         int
+	BatchBytes        int
+	Linger            time.Duration
+	MaxInFlight       int
+	WriteTimeout      time.Duration
+	KafkaClientID     string
+
+	// StartSince is the zero time when START_SINCE is "now".
+	StartSince     time.Time
+	EventTimeField string
+	EventIDField   string
+	PartitionKey   string
+	EventLateness  time.Duration
+	OnStaleSince   string
+
+	ReconnectMinBackoff time.Duration
+	ReconnectMaxBackoff time.Duration
+	IdleTimeout         time.Duration
+	PingInterval        time.Duration
+	MaxFrameBytes       int64
+	CheckpointInterval  time.Duration
+	LeaseSessionTimeout time.Duration
+	ShutdownTimeout     time.Duration
+
+	HTTPAddr  string
+	LogLevel  string
+	LogFormat string
+}
+
+// TokenConfig says where bearer tokens come from; exactly one source is set.
+type TokenConfig struct {
+	Static       string
+	File         string
+	OAuthURL     string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+}
+
+// Kind names the configured token source for logs (never the secret).
+func (t TokenConfig) Kind() string {
+	switch {
+	case t.Static != "":
+		return "static"
+	case t.File != "":
+		return "file"
+	default:
+		return "oauth2-client-credentials"
+	}
+}
+
+// ErrInvalid is wrapped by every validation failure, so callers can tell a
+// configuration problem (exit status 2) from a runtime one.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Problems lists every invalid setting found by Load.
+type Problems []string
+
+func (p Problems) Error() string {
+	return "invalid configuration:\n  " + strings.Join(p, "\n  ")
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (p Problems) Unwrap() error { return ErrInvalid }
+
+// Load reads the environment and validates it.
+func Load() (Config, error) {
+	var env Env
+	if err := envconfig.Process("", &env); err != nil {
+		// Only string fields: this is unreachable short of a programming error.
+		return Config{}, fmt.Errorf("reading environment: %w", err)
+	}
+	return env.Validate()
+}
+
+// Validate converts the raw values and reports every problem at once.
+func (e Env) Validate() (Config, error) {
+	v := validator{}
+	c := Config{
+		KafkaTopic:      v.required("KAFKA_TOPIC", e.KafkaTopic),
+		CheckpointTopic: v.required("CHECKPOINT_TOPIC", e.CheckpointTopic),
+		BridgeName:      v.required("BRIDGE_NAME", e.BridgeName),
+		KafkaClientID:   e.KafkaClientID,
+		EventTimeField:  v.required("EVENT_TIME_FIELD", e.EventTimeField),
+		EventIDField:    e.EventIDField,
+		PartitionKey:    e.PartitionKey,
+		HTTPAddr:        e.HTTPAddr,
+	}
+
+	c.AnalyticsURL = v.url("ANALYTICS_URL", e.AnalyticsURL, "ws", "wss")
+	c.Token = v.token(e)
+
+	for _, b := range strings.Split(e.KafkaBrokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			c.KafkaBrokers = append(c.KafkaBrokers, b)
+		}
+	}
+	if len(c.KafkaBrokers) == 0 {
+		v.add("KAFKA_BROKERS", "is required (comma-separated host:port list)")
+	}
+	for _, b := range c.KafkaBrokers {
+		if _, port, ok := strings.Cut(b, ":"); !ok || port == "" {
+			v.add("KAFKA_BROKERS", fmt.Sprintf("%q is not host:port", b))
+		}
+	}
+	c.KafkaDLQTopic = e.KafkaDLQTopic
+	if c.KafkaDLQTopic == "" {
+		c.KafkaDLQTopic = c.KafkaTopic + ".dlq"
+	}
+	if c.KafkaDLQTopic == c.KafkaTopic || c.CheckpointTopic == c.KafkaTopic || c.CheckpointTopic == c.KafkaDLQTopic {
+		v.add("KAFKA_TOPIC", "KAFKA_TOPIC, KAFKA_DLQ_TOPIC and CHECKPOINT_TOPIC must be three different topics")
+	}
+
+	c.CreateTopics = v.boolean("KAFKA_CREATE_TOPICS", e.KafkaCreateTopics)
+	c.TopicPartitions = v.intRange("KAFKA_TOPIC_PARTITIONS", e.KafkaTopicPartitions, 1, 100000)
+	c.ReplicationFactor = v.intRange("KAFKA_REPLICATION_FACTOR", e.KafkaReplication, -1, 32767)
+	if c.ReplicationFactor == 0 {
+		v.add("KAFKA_REPLICATION_FACTOR", "must be -1 (broker default) or at least 1")
+	}
+	c.Compression = v.oneOf("KAFKA_COMPRESSION", e.KafkaCompression, "none", "gzip", "snappy", "lz4", "zstd")
+	c.BatchSize = v.intRange("KAFKA_BATCH_SIZE", e.KafkaBatchSize, 1, 1_000_000)
+	c.BatchBytes = v.intRange("KAFKA_BATCH_BYTES", e.KafkaBatchBytes, 1024, 1<<30)
+	c.Linger = v.duration("KAFKA_LINGER", e.KafkaLinger, 0)
+	c.MaxInFlight = v.intRange("KAFKA_MAX_IN_FLIGHT", e.KafkaMaxInFlight, 1, 10_000_000)
+	c.WriteTimeout = v.duration("KAFKA_WRITE_TIMEOUT", e.KafkaWriteTimeout, time.Millisecond)
+
+	switch s := strings.TrimSpace(e.StartSince); s {
+	case StartNow:
+	default:
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			v.add("START_SINCE", fmt.Sprintf("%q is neither %q nor an RFC 3339 time", s, StartNow))
+		}
+		c.StartSince = t.UTC()
+	}
+	c.EventLateness = v.duration("EVENT_LATENESS", e.EventLateness, 0)
+	c.OnStaleSince = v.oneOf("ON_STALE_SINCE", e.OnStaleSince, StaleSinceFail, StaleSinceResumeNow)
+
+	c.ReconnectMinBackoff = v.duration("RECONNECT_MIN_BACKOFF", e.ReconnectMinBackoff, time.Millisecond)
+	c.ReconnectMaxBackoff = v.duration("RECONNECT_MAX_BACKOFF", e.ReconnectMaxBackoff, time.Millisecond)
+	if c.ReconnectMaxBackoff > 0 && c.ReconnectMinBackoff > c.ReconnectMaxBackoff {
+		v.add("RECONNECT_MAX_BACKOFF", "must not be less than RECONNECT_MIN_BACKOFF")
+	}
+	c.IdleTimeout = v.duration("IDLE_TIMEOUT", e.IdleTimeout, time.Millisecond)
+	c.PingInterval = v.duration("PING_INTERVAL", e.PingInterval, time.Millisecond)
+	if c.IdleTimeout > 0 && c.PingInterval >= c.IdleTimeout {
+		v.add("PING_INTERVAL", "must be shorter than IDLE_TIMEOUT, or a quiet but healthy link looks dead")
+	}
+	c.MaxFrameBytes = int64(v.intRange("MAX_FRAME_BYTES", e.MaxFrameBytes, 1024, 1<<30))
+	c.CheckpointInterval = v.duration("CHECKPOINT_INTERVAL", e.CheckpointInterval, time.Millisecond)
+	c.LeaseSessionTimeout = v.duration("LEASE_SESSION_TIMEOUT", e.LeaseSessionTimeout, 100*time.Millisecond)
+	c.ShutdownTimeout = v.duration("SHUTDOWN_TIMEOUT", e.ShutdownTimeout, time.Millisecond)
+
+	c.LogLevel = v.oneOf("LOG_LEVEL", e.LogLevel, "debug", "info", "warn", "error")
+	c.LogFormat = v.oneOf("LOG_FORMAT", e.LogFormat, "json", "console")
+
+	if len(v.problems) > 0 {
+		return Config{}, v.problems
+	}
+	return c, nil
+}
+
+// Usage writes every variable with its default and meaning.
+func Usage(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	const format = "VARIABLE\tDEFAULT\tMEANING\n" +
+		"{{range .}}{{usage_key .}}\t{{usage_default .}}\t{{usage_description .}}\n{{end}}"
+	if err := envconfig.Usagef("", &Env{}, tw, format); err != nil {
+		return fmt.Errorf("printing usage: %w", err)
+	}
+	return tw.Flush()
+}
+
+type validator struct{ problems Problems }
+
+func (v *validator) add(name, problem string) {
+	v.problems = append(v.problems, name+": "+problem)
+}
+
+func (v *validator) required(name, value string) string {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		v.add(name, "is required")
+	}
+	return value
+}
+
+func (v *validator) url(name, value string, schemes ...string) string {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		v.add(name, "is required")
+		return ""
+	}
+	u, err := url.Parse(value)
+	if err != nil || u.Host == "" {
+		v.add(name, fmt.Sprintf("%q is not an absolute URL", redactURL(value)))
+		return value
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return value
+		}
+	}
+	v.add(name, fmt.Sprintf("scheme %q is not one of %s", u.Scheme, strings.Join(schemes, ", ")))
+	return value
+}
+
+func (v *validator) token(e Env) TokenConfig {
+	t := TokenConfig{
+		Static:       strings.TrimSpace(e.AnalyticsToken),
+		File:         strings.TrimSpace(e.AnalyticsTokenFile),
+		OAuthURL:     strings.TrimSpace(e.OAuthTokenURL),
+		ClientID:     strings.TrimSpace(e.OAuthClientID),
+		ClientSecret: e.OAuthClientSecret,
+	}
+	for _, s := range strings.Split(e.OAuthScopes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			t.Scopes = append(t.Scopes, s)
+		}
+	}
+	oauth := t.OAuthURL != "" || t.ClientID != "" || t.ClientSecret != ""
+	sources := 0
+	for _, set := range []bool{t.Static != "", t.File != "", oauth} {
+		if set {
+			sources++
+		}
+	}
+	switch {
+	case sources == 0:
+		v.add("ANALYTICS_TOKEN", "one token source is required: ANALYTICS_TOKEN, ANALYTICS_TOKEN_FILE, or OAUTH_TOKEN_URL with OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET")
+	case sources > 1:
+		v.add("ANALYTICS_TOKEN", "set only one token source: ANALYTICS_TOKEN, ANALYTICS_TOKEN_FILE, or the OAUTH_* variables")
+	case oauth:
+		t.OAuthURL = v.url("OAUTH_TOKEN_URL", t.OAuthURL, "http", "https")
+		if t.ClientID == "" {
+			v.add("OAUTH_CLIENT_ID", "is required with OAUTH_TOKEN_URL")
+		}
+		if t.ClientSecret == "" {
+			v.add("OAUTH_CLIENT_SECRET", "is required with OAUTH_TOKEN_URL")
+		}
+	}
+	return t
+}
+
+func (v *validator) boolean(name, value string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(value))
+	if err != nil {
+		v.add(name, fmt.Sprintf("%q is not true or false", value))
+	}
+	return b
+}
+
+func (v *validator) intRange(name, value string, lo, hi int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil {
+		v.add(name, fmt.Sprintf("%q is not a whole number", value))
+		return 0
+	}
+	if n < lo || n > hi {
+		v.add(name, fmt.Sprintf("%d is outside %d..%d", n, lo, hi))
+	}
+	return n
+}
+
+// duration parses a Go duration; min is the smallest value allowed.
+func (v *validator) duration(name, value string, min time.Duration) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(value))
+	if err != nil {
+		v.add(name, fmt.Sprintf("%q is not a duration (examples: 500ms, 2s, 1m)", value))
+		return 0
+	}
+	if d < min {
+		v.add(name, fmt.Sprintf("%s is less than %s", d, min))
+	}
+	return d
+}
+
+func (v *validator) oneOf(name, value string, allowed ...string) string {
+	value = strings.ToLower(strings.TrimSpace(value))
+	for _, a := range allowed {
+		if value == a {
+			return value
+		}
+	}
+	v.add(name, fmt.Sprintf("%q is not one of %s", value, strings.Join(allowed, ", ")))
+	return value
+}
+
+// redactURL drops user info and the query, where credentials hide.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	return u.String()
+}

@@ -1,0 +1,147 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/config"
+)
+
+// valid returns an environment that passes validation.
+func valid() config.Env {
+	return config.Env{
+		AnalyticsURL:         "wss://api.example.com/api/v2/analytics/events",
+		AnalyticsToken:       "s3cr3t-token",
+		KafkaBrokers:         "k1:9092, k2:9092",
+		KafkaTopic:           "analytics.events",
+		CheckpointTopic:      "analytics-bridge.checkpoints",
+		BridgeName:           "analytics-bridge",
+		KafkaCreateTopics:    "true",
+		KafkaTopicPartitions: "3",
+		KafkaReplication:     "-1",
+		KafkaCompression:     "lz4",
+		KafkaBatchSize:       "1000",
+		KafkaBatchBytes:      "1048576",
+		KafkaLinger:          "5ms",
+		KafkaMaxInFlight:     "20000",
+		KafkaWriteTimeout:    "10s",
+		StartSince:           "now",
+		EventTimeField:       "timestamp",
+		EventIDField:         "id",
+		EventLateness:        "2s",
+		OnStaleSince:         "fail",
+		ReconnectMinBackoff:  "100ms",
+		ReconnectMaxBackoff:  "30s",
+		IdleTimeout:          "75s",
+		PingInterval:         "20s",
+		MaxFrameBytes:        "8388608",
+		CheckpointInterval:   "1s",
+		LeaseSessionTimeout:  "10s",
+		ShutdownTimeout:      "15s",
+		LogLevel:             "info",
+		LogFormat:            "json",
+	}
+}
+
+func TestValidDefaults(t *testing.T) {
+	cfg, err := valid().Validate()
+	if err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if got, want := cfg.KafkaBrokers, []string{"k1:9092", "k2:9092"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("brokers = %v, want %v", got, want)
+	}
+	if cfg.KafkaDLQTopic != "analytics.events.dlq" {
+		t.Errorf("DLQ topic = %q, want analytics.events.dlq", cfg.KafkaDLQTopic)
+	}
+	if !cfg.StartSince.IsZero() {
+		t.Errorf("START_SINCE=now gave %v, want zero time", cfg.StartSince)
+	}
+	if cfg.EventLateness != 2*time.Second || cfg.Token.Kind() != "static" {
+		t.Errorf("lateness %v kind %q", cfg.EventLateness, cfg.Token.Kind())
+	}
+}
+
+func TestEnvDefaultsMatchValid(t *testing.T) {
+	// The defaults declared in the struct tags must themselves validate.
+	t.Setenv("ANALYTICS_URL", "ws://127.0.0.1:1/x")
+	t.Setenv("ANALYTICS_TOKEN", "t")
+	t.Setenv("KAFKA_BROKERS", "127.0.0.1:9092")
+	if _, err := config.Load(); err != nil {
+		t.Fatalf("Load with only the required variables: %v", err)
+	}
+}
+
+func TestProblemsNameEveryBadVariable(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*config.Env)
+		want   []string // substrings, each must appear
+	}{
+		{"missing url and brokers", func(e *config.Env) { e.AnalyticsURL = ""; e.KafkaBrokers = "" }, []string{"ANALYTICS_URL: is required", "KAFKA_BROKERS: is required"}},
+		{"http url", func(e *config.Env) { e.AnalyticsURL = "http://x/y" }, []string{`ANALYTICS_URL: scheme "http"`}},
+		{"broker without port", func(e *config.Env) { e.KafkaBrokers = "kafka" }, []string{`KAFKA_BROKERS: "kafka" is not host:port`}},
+		{"no token source", func(e *config.Env) { e.AnalyticsToken = "" }, []string{"ANALYTICS_TOKEN: one token source is required"}},
+		{"two token sources", func(e *config.Env) { e.AnalyticsTokenFile = "/tok" }, []string{"set only one token source"}},
+		{"oauth incomplete", func(e *config.Env) { e.AnalyticsToken = ""; e.OAuthTokenURL = "https://login/oauth/token" }, []string{"OAUTH_CLIENT_ID: is required", "OAUTH_CLIENT_SECRET: is required"}},
+		{"bad durations and numbers", func(e *config.Env) {
+			e.EventLateness = "soon"
+			e.KafkaBatchSize = "many"
+			e.IdleTimeout = "-1s"
+		}, []string{`EVENT_LATENESS: "soon" is not a duration`, `KAFKA_BATCH_SIZE: "many" is not a whole number`, "IDLE_TIMEOUT: -1s is less than"}},
+		{"enums", func(e *config.Env) { e.KafkaCompression = "brotli"; e.OnStaleSince = "skip"; e.LogFormat = "xml" }, []string{"KAFKA_COMPRESSION", "ON_STALE_SINCE", "LOG_FORMAT"}},
+		{"start since", func(e *config.Env) { e.StartSince = "yesterday" }, []string{`START_SINCE: "yesterday" is neither`}},
+		{"ping not below idle", func(e *config.Env) { e.PingInterval = "80s" }, []string{"PING_INTERVAL: must be shorter than IDLE_TIMEOUT"}},
+		{"backoff order", func(e *config.Env) { e.ReconnectMinBackoff = "1m" }, []string{"RECONNECT_MAX_BACKOFF"}},
+		{"same topics", func(e *config.Env) { e.CheckpointTopic = e.KafkaTopic }, []string{"three different topics"}},
+		{"replication zero", func(e *config.Env) { e.KafkaReplication = "0" }, []string{"KAFKA_REPLICATION_FACTOR"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := valid()
+			tt.mutate(&env)
+			_, err := env.Validate()
+			if err == nil {
+				t.Fatal("Validate accepted an invalid environment")
+			}
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverInErrors(t *testing.T) {
+	env := valid()
+	env.AnalyticsToken = "tok-SECRET-123"
+	env.AnalyticsTokenFile = "/run/token"
+	env.OAuthClientSecret = "cs-SECRET-456"
+	env.AnalyticsURL = "wss://user:pw-SECRET-789@host/x?token=q-SECRET"
+	env.KafkaBrokers = ""
+	_, err := env.Validate()
+	if err == nil {
+		t.Fatal("expected an error")
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error leaks a secret: %v", err)
+	}
+}
+
+func TestUsageListsEveryVariable(t *testing.T) {
+	var b strings.Builder
+	if err := config.Usage(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ANALYTICS_URL", "ANALYTICS_TOKEN_FILE", "OAUTH_CLIENT_SECRET", "KAFKA_BROKERS", "KAFKA_TOPIC", "CHECKPOINT_TOPIC", "BRIDGE_NAME", "START_SINCE", "EVENT_TIME_FIELD", "EVENT_ID_FIELD", "PARTITION_KEY_FIELD", "EVENT_LATENESS", "ON_STALE_SINCE", "IDLE_TIMEOUT", "MAX_FRAME_BYTES", "LOG_LEVEL", "LOG_FORMAT", "analytics.events"} {
+		if !strings.Contains(b.String(), name) {
+			t.Errorf("usage lacks %s", name)
+		}
+	}
+}
