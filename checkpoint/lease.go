@@ -1,0 +1,300 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// ErrLeaseLost is the cause of a Lease's context once the lease is gone.
+var ErrLeaseLost = errors.New("bridge lease lost")
+
+// leaseProtocol is the group protocol name; no consumer uses it, so a lease
+// group can never be confused with a real consumer group.
+const leaseProtocol = "analytics-bridge-lease"
+
+// Lease is the exclusive right of one bridge process to produce under a
+// bridge name. It is held through a Kafka consumer group: every instance
+// with the same name joins the group, and the group leader hands a single
+// token to one member, the current holder if there is one.
+//
+// Guarantee and limits: the holder heartbeats every third of the session
+// timeout and gives the lease up itself when no heartbeat has succeeded for
+// two thirds of it, while the coordinator hands the token to a standby only
+// after the holder has been silent for the whole session timeout. A holder
+// that is alive but cut off therefore stops before a standby starts, unless
+// its clock or scheduler stalls for longer than a third of the session
+// timeout. The lease is not a broker-side fence (kafka-go has no
+// transactional producer); the dedup key on every record lets consumers
+// detect what such a stall could duplicate.
+type Lease struct {
+	client  *kafka.Client
+	group   string
+	session time.Duration
+
+	ctx    context.Context // canceled with ErrLeaseLost when the lease ends
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed when the heartbeat goroutine returns
+
+	mu         sync.Mutex // guards memberID and generation
+	memberID   string
+	generation int
+}
+
+// LeaseOptions tune Acquire.
+type LeaseOptions struct {
+	// SessionTimeout is how long a silent holder keeps the lease.
+	SessionTimeout time.Duration
+	// OnStandby is called once when another instance holds the lease and
+	// this one starts waiting (for logs).
+	OnStandby func()
+}
+
+// Acquire blocks until this process holds the lease for bridge (or ctx ends).
+// The returned Lease's Context is canceled when the lease is lost; call
+// Release to give it up.
+func Acquire(ctx context.Context, client *kafka.Client, bridge string, opts LeaseOptions) (*Lease, error) {
+	if opts.SessionTimeout <= 0 {
+		opts.SessionTimeout = 10 * time.Second
+	}
+	l := &Lease{
+		client:  client,
+		group:   "analytics-bridge.lease." + bridge,
+		session: opts.SessionTimeout,
+		done:    make(chan struct{}),
+	}
+	standby := false
+	for {
+		holder, err := l.join(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		if holder {
+			break
+		}
+		if !standby && opts.OnStandby != nil {
+			opts.OnStandby()
+		}
+		standby = true
+		// Stand by: heartbeat until the group rebalances, then rejoin.
+		if err := l.heartbeatUntilRebalance(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l.ctx, l.cancel = context.WithCancelCause(context.Background())
+	go l.hold()
+	return l, nil
+}
+
+// Context is canceled, with cause ErrLeaseLost, when the lease is lost.
+func (l *Lease) Context() context.Context { return l.ctx }
+
+// Release gives the lease up so a standby can take over at once.
+func (l *Lease) Release(ctx context.Context) error {
+	l.cancel(ErrLeaseLost)
+	<-l.done
+	l.mu.Lock()
+	member := l.memberID
+	l.mu.Unlock()
+	_, err := l.client.LeaveGroup(ctx, &kafka.LeaveGroupRequest{
+		GroupID: l.group,
+		Members: []kafka.LeaveGroupRequestMember{{ID: member}},
+	})
+	if err != nil {
+		return fmt.Errorf("leaving lease group %q: %w", l.group, err)
+	}
+	return nil
+}
+
+// hold heartbeats while the lease is held and cancels l.ctx when it is lost.
+func (l *Lease) hold() {
+	defer close(l.done)
+	interval := l.session / 3
+	lastOK := time.Now()
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		err := l.heartbeat(l.ctx)
+		switch {
+		case err == nil:
+			lastOK = time.Now()
+		case errors.Is(err, kafka.RebalanceInProgress):
+			// A standby joined or left: rejoin as the holder, within the
+			// rebalance timeout, to keep the token.
+			holder, jerr := l.join(l.ctx, true)
+			if jerr == nil && holder {
+				lastOK = time.Now()
+				continue
+			}
+			l.cancel(fmt.Errorf("%w: rejoin after rebalance: holder=%v err=%v", ErrLeaseLost, holder, jerr))
+			return
+		case errors.Is(err, kafka.UnknownMemberId), errors.Is(err, kafka.IllegalGeneration), errors.Is(err, kafka.FencedInstanceID):
+			l.cancel(fmt.Errorf("%w: %v", ErrLeaseLost, err))
+			return
+		}
+		if time.Since(lastOK) > 2*l.session/3 {
+			l.cancel(fmt.Errorf("%w: no successful heartbeat for %s: %v", ErrLeaseLost, time.Since(lastOK).Round(time.Millisecond), err))
+			return
+		}
+	}
+}
+
+func (l *Lease) heartbeatUntilRebalance(ctx context.Context) error {
+	ticker := time.NewTicker(l.session / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-ticker.C:
+		}
+		err := l.heartbeat(ctx)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		// Any failure (rebalance, eviction, coordinator move) means: rejoin.
+		return nil
+	}
+}
+
+func (l *Lease) heartbeat(ctx context.Context) error {
+	l.mu.Lock()
+	member, gen := l.memberID, l.generation
+	l.mu.Unlock()
+	res, err := l.client.Heartbeat(ctx, &kafka.HeartbeatRequest{
+		GroupID: l.group, GenerationID: int32(gen), MemberID: member,
+	})
+	if err != nil {
+		return err
+	}
+	return res.Error
+}
+
+// join runs one JoinGroup/SyncGroup round and reports whether this member
+// was handed the token. holding is advertised so that the leader keeps the
+// token with its current holder.
+func (l *Lease) join(ctx context.Context, holding bool) (bool, error) {
+	userData := []byte("standby")
+	if holding {
+		userData = []byte("holder")
+	}
+	for attempt := 0; ; attempt++ {
+		l.mu.Lock()
+		member := l.memberID
+		l.mu.Unlock()
+		res, err := l.client.JoinGroup(ctx, &kafka.JoinGroupRequest{
+			GroupID:          l.group,
+			MemberID:         member,
+			SessionTimeout:   l.session,
+			RebalanceTimeout: l.session,
+			ProtocolType:     leaseProtocol,
+			Protocols: []kafka.GroupProtocol{{
+				Name:     leaseProtocol,
+				Metadata: kafka.GroupProtocolSubscription{UserData: userData},
+			}},
+		})
+		if err == nil {
+			err = res.Error
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, context.Cause(ctx)
+			}
+			if res != nil && res.MemberID != "" && errors.Is(err, kafka.MemberIDRequired) {
+				l.setMember(res.MemberID, 0)
+				continue
+			}
+			if errors.Is(err, kafka.UnknownMemberId) {
+				l.setMember("", 0)
+			}
+			if attempt >= 50 {
+				return false, fmt.Errorf("joining lease group %q: %w", l.group, err)
+			}
+			if err := sleep(ctx, l.session/10); err != nil {
+				return false, err
+			}
+			continue
+		}
+		l.setMember(res.MemberID, res.GenerationID)
+
+		var assignments []kafka.SyncGroupRequestAssignment
+		if res.LeaderID == res.MemberID {
+			assignments = assignToken(res.Members)
+		}
+		sync, err := l.client.SyncGroup(ctx, &kafka.SyncGroupRequest{
+			GroupID:      l.group,
+			GenerationID: res.GenerationID,
+			MemberID:     res.MemberID,
+			ProtocolType: leaseProtocol,
+			ProtocolName: leaseProtocol,
+			Assignments:  assignments,
+		})
+		if err == nil {
+			err = sync.Error
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, context.Cause(ctx)
+			}
+			if attempt >= 50 {
+				return false, fmt.Errorf("syncing lease group %q: %w", l.group, err)
+			}
+			continue // a new rebalance started; join again
+		}
+		return string(sync.Assignment.UserData) == "token", nil
+	}
+}
+
+// assignToken gives the token to the member that already holds it, or else
+// to the first member listed (the coordinator lists the longest-standing
+// member first).
+func assignToken(members []kafka.JoinGroupResponseMember) []kafka.SyncGroupRequestAssignment {
+	winner := 0
+	for i, m := range members {
+		if string(m.Metadata.UserData) == "holder" {
+			winner = i
+			break
+		}
+	}
+	out := make([]kafka.SyncGroupRequestAssignment, len(members))
+	for i, m := range members {
+		data := []byte("none")
+		if i == winner {
+			data = []byte("token")
+		}
+		out[i] = kafka.SyncGroupRequestAssignment{
+			MemberID:   m.ID,
+			Assignment: kafka.GroupProtocolAssignment{UserData: data},
+		}
+	}
+	return out
+}
+
+func (l *Lease) setMember(id string, generation int) {
+	l.mu.Lock()
+	l.memberID, l.generation = id, generation
+	l.mu.Unlock()
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,164 @@
+package checkpoint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Store reads and writes one bridge's Position in a compacted topic with a
+// single partition (one partition keeps every write of a key in order).
+type Store struct {
+	client *kafka.Client
+	topic  string
+	bridge string
+}
+
+// NewStore returns a Store for the given bridge name.
+func NewStore(client *kafka.Client, topic, bridge string) *Store {
+	return &Store{client: client, topic: topic, bridge: bridge}
+}
+
+// Topic is the checkpoint topic's name.
+func (s *Store) Topic() string { return s.topic }
+
+// EnsureTopic creates the compacted checkpoint topic when it does not exist.
+// replication -1 asks for the broker's default replication factor.
+func (s *Store) EnsureTopic(ctx context.Context, replication int) error {
+	res, err := s.client.CreateTopics(ctx, &kafka.CreateTopicsRequest{
+		Topics: []kafka.TopicConfig{{
+			Topic:             s.topic,
+			NumPartitions:     1,
+			ReplicationFactor: replication,
+			ConfigEntries: []kafka.ConfigEntry{
+				{ConfigName: "cleanup.policy", ConfigValue: "compact"},
+			},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("creating checkpoint topic %q: %w", s.topic, err)
+	}
+	if err := res.Errors[s.topic]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		return fmt.Errorf("creating checkpoint topic %q: %w", s.topic, err)
+	}
+	return nil
+}
+
+// Load returns the bridge's latest position by reading the checkpoint
+// topic up to its high watermark. found is false when none was ever written.
+func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
+	first, last, err := s.bounds(ctx)
+	if err != nil {
+		return Position{}, false, err
+	}
+	var latest []byte
+	key := []byte(s.bridge)
+	for off := first; off < last; {
+		res, err := s.client.Fetch(ctx, &kafka.FetchRequest{
+			Topic: s.topic, Partition: 0, Offset: off,
+			MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 100 * time.Millisecond,
+		})
+		if err != nil {
+			return Position{}, false, fmt.Errorf("reading checkpoint topic %q at offset %d: %w", s.topic, off, err)
+		}
+		if res.Error != nil {
+			return Position{}, false, fmt.Errorf("reading checkpoint topic %q at offset %d: %w", s.topic, off, res.Error)
+		}
+		next := off
+		for {
+			r, err := res.Records.ReadRecord()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return Position{}, false, fmt.Errorf("reading checkpoint topic %q: %w", s.topic, err)
+			}
+			next = r.Offset + 1
+			if r.Offset >= last {
+				break
+			}
+			k, err := readAll(r.Key)
+			if err != nil || !bytes.Equal(k, key) {
+				continue
+			}
+			latest, err = readAll(r.Value) // nil for a tombstone
+			if err != nil {
+				return Position{}, false, fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
+			}
+		}
+		if next == off {
+			// Nothing readable below the high watermark (for example only
+			// transaction markers): everything up to it has been seen.
+			break
+		}
+		off = next
+	}
+	if latest == nil {
+		return Position{}, false, nil
+	}
+	p, err = Decode(latest)
+	if err != nil {
+		return Position{}, false, fmt.Errorf("checkpoint of bridge %q in topic %q: %w", s.bridge, s.topic, err)
+	}
+	if p.Bridge != s.bridge {
+		return Position{}, false, fmt.Errorf("checkpoint keyed %q names bridge %q: %w", s.bridge, p.Bridge, ErrCorrupt)
+	}
+	return p, true, nil
+}
+
+// Save writes p, waiting for every in-sync replica.
+func (s *Store) Save(ctx context.Context, p Position) error {
+	p.Bridge = s.bridge
+	value, err := Encode(p)
+	if err != nil {
+		return err
+	}
+	res, err := s.client.Produce(ctx, &kafka.ProduceRequest{
+		Topic:        s.topic,
+		Partition:    0,
+		RequiredAcks: kafka.RequireAll,
+		Records: kafka.NewRecordReader(kafka.Record{
+			Time:  p.Written,
+			Key:   kafka.NewBytes([]byte(s.bridge)),
+			Value: kafka.NewBytes(value),
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("writing checkpoint to %q: %w", s.topic, err)
+	}
+	if res.Error != nil {
+		return fmt.Errorf("writing checkpoint to %q: %w", s.topic, res.Error)
+	}
+	return nil
+}
+
+func (s *Store) bounds(ctx context.Context) (first, last int64, err error) {
+	res, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
+		Topics: map[string][]kafka.OffsetRequest{
+			s.topic: {kafka.FirstOffsetOf(0), kafka.LastOffsetOf(0)},
+		},
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("listing offsets of checkpoint topic %q: %w", s.topic, err)
+	}
+	parts := res.Topics[s.topic]
+	if len(parts) == 0 {
+		return 0, 0, fmt.Errorf("checkpoint topic %q: no partition 0 in offset listing", s.topic)
+	}
+	if parts[0].Error != nil {
+		return 0, 0, fmt.Errorf("listing offsets of checkpoint topic %q: %w", s.topic, parts[0].Error)
+	}
+	return parts[0].FirstOffset, parts[0].LastOffset, nil
+}
+
+func readAll(b kafka.Bytes) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	return io.ReadAll(b)
+}
