@@ -1,0 +1,166 @@
+package bridge
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDecodeFrames(t *testing.T) {
+	d := Decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
+	const ev1 = `{"id":"a","topicName":"v2.detail.events.conversation.c1.customer.start","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"conversationId":"c1"}}`
+	const ev2 = `{"id":"b","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{}}`
+	tests := []struct {
+		name       string
+		frame      string
+		events     []string // dedup keys
+		recordKeys []string
+		rejected   []string // reason substrings
+		control    Control
+	}{
+		{"array", "[" + ev1 + ", " + ev2 + "]", []string{"a", "b"}, []string{"c1", "b"}, nil, ControlNone},
+		{"single object", ev1, []string{"a"}, []string{"c1"}, nil, ControlNone},
+		{"empty array", "[]", nil, nil, nil, ControlNone},
+		{"heartbeat", `{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}`, nil, nil, nil, ControlNone},
+		{"pong", `{"topicName":"channel.metadata","eventBody":{"message":"pong"}}`, nil, nil, nil, ControlNone},
+		{"socket closing", `{"topicName":"v2.system.socket_closing","eventBody":{}}`, nil, nil, nil, ControlSocketClosing},
+		{"token revoked", `{"topicName":"v2.system.token_revoked","eventBody":{}}`, nil, nil, nil, ControlTokenRevoked},
+		{"other system", `{"topicName":"v2.system.something_new"}`, nil, nil, nil, ControlNone},
+		{"not json", `{"id":`, nil, nil, []string{"not valid JSON"}, ControlNone},
+		{"scalar", `42`, nil, nil, []string{"neither a JSON array nor an object"}, ControlNone},
+		{"bad element", `[` + ev1 + `, 7]`, []string{"a"}, []string{"c1"}, []string{"not a JSON object"}, ControlNone},
+		{"no time", `[{"id":"x"}]`, nil, nil, []string{`event time "timestamp": missing`}, ControlNone},
+		{"bad time", `[{"id":"x","timestamp":"yesterday"}]`, nil, nil, []string{"neither RFC 3339"}, ControlNone},
+		{"null time", `[{"id":"x","timestamp":null}]`, nil, nil, []string{"is null"}, ControlNone},
+		{"mixed with control", `[` + ev1 + `,{"topicName":"channel.metadata"}]`, []string{"a"}, []string{"c1"}, nil, ControlNone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := d.Decode([]byte(tt.frame))
+			if len(f.Events) != len(tt.events) {
+				t.Fatalf("events = %d, want %d (rejected %v)", len(f.Events), len(tt.events), f.Rejected)
+			}
+			for i, ev := range f.Events {
+				if ev.DedupKey != tt.events[i] || string(ev.RecordKey) != tt.recordKeys[i] {
+					t.Errorf("event %d: key %q record key %q, want %q %q", i, ev.DedupKey, ev.RecordKey, tt.events[i], tt.recordKeys[i])
+				}
+			}
+			if len(f.Rejected) != len(tt.rejected) {
+				t.Fatalf("rejected = %v, want %d", f.Rejected, len(tt.rejected))
+			}
+			for i, r := range f.Rejected {
+				if !strings.Contains(r.Reason, tt.rejected[i]) {
+					t.Errorf("reason %q lacks %q", r.Reason, tt.rejected[i])
+				}
+			}
+			if f.Control != tt.control {
+				t.Errorf("control = %v, want %v", f.Control, tt.control)
+			}
+		})
+	}
+}
+
+func TestDecodeKeepsRawBytes(t *testing.T) {
+	frame := []byte(`[ {"id":"a", "timestamp":"2026-11-28T10:15:30.123Z",  "x": 1.50} ,{"id":"b","timestamp":"2026-11-28T10:15:30Z"}]`)
+	f := Decoder{TimeField: "timestamp", IDField: "id"}.Decode(frame)
+	if len(f.Events) != 2 {
+		t.Fatalf("events = %d", len(f.Events))
+	}
+	want := `{"id":"a", "timestamp":"2026-11-28T10:15:30.123Z",  "x": 1.50}`
+	if string(f.Events[0].Raw) != want {
+		t.Errorf("raw = %s, want %s", f.Events[0].Raw, want)
+	}
+	// The value is a window on the frame, not a copy.
+	if &f.Events[0].Raw[0] != &frame[2] {
+		t.Error("raw event was copied out of the frame")
+	}
+	if !f.Events[1].Time.Equal(time.Date(2026, 11, 28, 10, 15, 30, 0, time.UTC)) {
+		t.Errorf("time = %v", f.Events[1].Time)
+	}
+}
+
+func TestTimeFormats(t *testing.T) {
+	want := time.Date(2026, 11, 28, 10, 15, 30, 123e6, time.UTC)
+	for _, frame := range []string{
+		`{"id":"x","t":"2026-11-28T10:15:30.123Z"}`,
+		`{"id":"x","t":"2026-11-28T11:15:30.123+01:00"}`,
+		`{"id":"x","t":1795860930123}`,
+		`{"id":"x","t":"1795860930123"}`,
+	} {
+		f := Decoder{TimeField: "t", IDField: "id"}.Decode([]byte(frame))
+		if len(f.Events) != 1 || !f.Events[0].Time.Equal(want) || f.Events[0].Time.Location() != time.UTC {
+			t.Errorf("%s: got %+v rejected %v", frame, f.Events, f.Rejected)
+		}
+	}
+	for _, frame := range []string{`{"t":1.5e3}`, `{"t":true}`, `{"t":{}}`} {
+		if f := (Decoder{TimeField: "t"}).Decode([]byte(frame)); len(f.Rejected) != 1 {
+			t.Errorf("%s accepted as a time", frame)
+		}
+	}
+}
+
+func TestContentKeyStableUnderReserialisation(t *testing.T) {
+	a := `{"topicName":"v2.detail.events.conversation.c1.customer.start","eventTime":1795860930123,"eventBody":{"conversationId":"c1","n":1.50,"tags":["x","y"]}}`
+	b := "{ \"eventBody\" : {\"tags\":[\"x\",\"y\"], \"n\":1.50, \"conversationId\":\"c1\"},\n \"eventTime\":1795860930123, \"topicName\":\"v2.detail.events.conversation.c1.customer.start\"}"
+	ka, err := ContentKey([]byte(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := ContentKey([]byte(b))
+	if ka != kb {
+		t.Errorf("same content, different keys: %s %s", ka, kb)
+	}
+	if !strings.HasPrefix(ka, "sha256:") || len(ka) != len("sha256:")+64 {
+		t.Errorf("key format %q", ka)
+	}
+	kc, _ := ContentKey([]byte(strings.Replace(a, `"c1"`, `"c2"`, 1)))
+	if kc == ka {
+		t.Error("different content, same key")
+	}
+	// Events without an id get the content key through the decoder too.
+	f := Decoder{TimeField: "eventTime", IDField: "id"}.Decode([]byte(b))
+	if len(f.Events) != 1 || f.Events[0].DedupKey != ka {
+		t.Errorf("decoder key %+v, want %s", f.Events, ka)
+	}
+}
+
+func TestDecodeHugeFrame(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	const n = 20000
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"id":"e`)
+		buf.WriteString(strings.Repeat("x", 3))
+		buf.WriteString(time.Duration(i).String())
+		buf.WriteString(`","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"pad":"` + strings.Repeat("p", 200) + `"}}`)
+	}
+	buf.WriteByte(']')
+	f := Decoder{TimeField: "timestamp", IDField: "id"}.Decode(buf.Bytes())
+	if len(f.Events) != n || len(f.Rejected) != 0 {
+		t.Fatalf("events %d rejected %d, want %d and 0 (frame %d bytes)", len(f.Events), len(f.Rejected), n, buf.Len())
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"id":"0b7c4bde-5d8a-4e8e-9b7f-2f1f6f3f6a1c","topicName":"v2.detail.events.conversation.c1.customer.start","version":"2","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"conversationId":"c1","participantId":"p1","sessionId":"s1","queueId":"q1","mediaType":"voice"},"metadata":{"CorrelationId":"x"}}`)
+	}
+	buf.WriteByte(']')
+	d := Decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if f := d.Decode(buf.Bytes()); len(f.Events) != 100 {
+			b.Fatal(len(f.Events))
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Record headers the bridge writes. Stream processors deduplicate on
+// HeaderDedupKey; the bridge itself reads them back when it scans the tail.
+const (
+	HeaderDedupKey  = "bridge-dedup-key"
+	HeaderEventTime = "bridge-event-time"
+	HeaderBridge    = "bridge-name"
+	HeaderGap       = "bridge-gap"
+	HeaderError     = "bridge-error"
+)
+
+// scanResult is what the output topic says this bridge already delivered.
+type scanResult struct {
+	delivered map[string]time.Time // dedup key -> event time, for times >= the scan's since
+	latest    time.Time            // latest event time among our scanned records
+	end       map[int]int64        // per partition: the high watermark the scan read up to
+	records   int                  // records read (all writers)
+}
+
+// scanTail reads every partition of topic from `from` (a partition missing
+// there: from its first offset) up to the high watermark taken at the start,
+// and collects the dedup keys of records written by bridge with an event
+// time at or after since. Records of other writers are ignored.
+func scanTail(ctx context.Context, client *kafka.Client, topic, bridge string, partitions int, from map[int]int64, since time.Time) (scanResult, error) {
+	res := scanResult{delivered: make(map[string]time.Time), end: make(map[int]int64, partitions)}
+	reqs := make([]kafka.OffsetRequest, 0, 2*partitions)
+	for p := 0; p < partitions; p++ {
+		reqs = append(reqs, kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
+	}
+	offsets, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+	if err != nil {
+		return res, fmt.Errorf("listing offsets of %q: %w", topic, err)
+	}
+	for _, po := range offsets.Topics[topic] {
+		if po.Error != nil {
+			return res, fmt.Errorf("listing offsets of %s[%d]: %w", topic, po.Partition, po.Error)
+		}
+		start, ok := from[po.Partition]
+		if !ok || start < po.FirstOffset {
+			// Never scanned, or retention removed the start: what is gone
+			// is older than anything a replay can resend.
+			start = po.FirstOffset
+		}
+		res.end[po.Partition] = po.LastOffset
+		if err := scanPartition(ctx, client, topic, po.Partition, start, po.LastOffset, bridge, since, &res); err != nil {
+			return res, err
+		}
+	}
+	if len(res.end) != partitions {
+		return res, fmt.Errorf("listing offsets of %q: got %d partitions, want %d", topic, len(res.end), partitions)
+	}
+	return res, nil
+}
+
+func scanPartition(ctx context.Context, client *kafka.Client, topic string, partition int, start, end int64, bridge string, since time.Time, res *scanResult) error {
+	for off := start; off < end; {
+		fetched, err := client.Fetch(ctx, &kafka.FetchRequest{
+			Topic: topic, Partition: partition, Offset: off,
+			MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
+		})
+		if err == nil {
+			err = fetched.Error
+		}
+		if err != nil {
+			return fmt.Errorf("scanning %s[%d] at offset %d: %w", topic, partition, off, err)
+		}
+		next := off
+		for {
+			r, err := fetched.Records.ReadRecord()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("scanning %s[%d]: %w", topic, partition, err)
+			}
+			next = r.Offset + 1
+			if r.Offset >= end {
+				break
+			}
+			res.records++
+			collect(r.Headers, bridge, since, res)
+		}
+		if next == off {
+			break // only markers left below the watermark
+		}
+		off = next
+	}
+	return nil
+}
+
+// collect adds the record's dedup key when it is ours.
+func collect(headers []kafka.Header, bridge string, since time.Time, res *scanResult) {
+	var name, key, at string
+	for _, h := range headers {
+		switch h.Key {
+		case HeaderBridge:
+			name = string(h.Value)
+		case HeaderDedupKey:
+			key = string(h.Value)
+		case HeaderEventTime:
+			at = string(h.Value)
+		}
+	}
+	if name != bridge || key == "" {
+		return
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return
+	}
+	if t.After(res.latest) {
+		res.latest = t
+	}
+	if !t.Before(since) {
+		res.delivered[key] = t
+	}
+}

@@ -1,0 +1,107 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/analytics-bridge/analytics-bridge/config"
+)
+
+// TokenSource supplies bearer tokens for the upstream.
+type TokenSource interface {
+	// Token returns a token to connect with, fetching one if needed.
+	Token(ctx context.Context) (string, error)
+	// Invalidate drops the current token after the upstream rejected it
+	// (401, or token_revoked), so the next Token call fetches a fresh one.
+	Invalidate()
+}
+
+// tokenFetchTimeout bounds one request to the OAuth2 token endpoint.
+const tokenFetchTimeout = 15 * time.Second
+
+// ErrNoToken means a token source produced an empty token.
+var ErrNoToken = errors.New("token source returned an empty token")
+
+// NewTokenSource builds the source the configuration names.
+func NewTokenSource(cfg config.TokenConfig) TokenSource {
+	switch {
+	case cfg.Static != "":
+		return staticToken(cfg.Static)
+	case cfg.File != "":
+		return fileToken(cfg.File)
+	default:
+		return &oauthToken{cc: clientcredentials.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			TokenURL:     cfg.OAuthURL,
+			Scopes:       cfg.Scopes,
+		}}
+	}
+}
+
+type staticToken string
+
+func (s staticToken) Token(context.Context) (string, error) { return string(s), nil }
+func (staticToken) Invalidate()                             {}
+
+// fileToken re-reads the file on every call: whoever rotates the token
+// (a sidecar, a mounted secret) only has to replace the file.
+type fileToken string
+
+func (f fileToken) Token(context.Context) (string, error) {
+	b, err := os.ReadFile(string(f))
+	if err != nil {
+		return "", fmt.Errorf("reading ANALYTICS_TOKEN_FILE: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("ANALYTICS_TOKEN_FILE %s: %w", string(f), ErrNoToken)
+	}
+	return tok, nil
+}
+
+func (fileToken) Invalidate() {}
+
+// oauthToken caches a client-credentials token until it nears expiry
+// (oauth2's ReuseTokenSource semantics) or the upstream rejects it.
+type oauthToken struct {
+	cc clientcredentials.Config
+
+	mu  sync.Mutex // guards src
+	src oauth2.TokenSource
+}
+
+func (o *oauthToken) Token(ctx context.Context) (string, error) {
+	o.mu.Lock()
+	if o.src == nil {
+		// The token source keeps its context for later fetches, so it must
+		// outlive this call; the HTTP client's timeout bounds each fetch.
+		base := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, &http.Client{Timeout: tokenFetchTimeout})
+		o.src = o.cc.TokenSource(base)
+	}
+	src := o.src
+	o.mu.Unlock()
+	tok, err := src.Token()
+	if err != nil {
+		return "", fmt.Errorf("fetching OAuth2 token from %s: %w", o.cc.TokenURL, err)
+	}
+	if tok.AccessToken == "" {
+		return "", fmt.Errorf("OAuth2 token endpoint %s: %w", o.cc.TokenURL, ErrNoToken)
+	}
+	return tok.AccessToken, nil
+}
+
+func (o *oauthToken) Invalidate() {
+	o.mu.Lock()
+	o.src = nil
+	o.mu.Unlock()
+}

@@ -1,0 +1,333 @@
+package bridge
+
+import (
+	"context"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+)
+
+// tracker is the bookkeeping of one epoch (the span between two rebuilds of
+// state from the output topic). It numbers everything read from the upstream
+// in arrival order, learns which numbers Kafka acknowledged, and derives the
+// checkpoint from the longest acknowledged prefix.
+//
+// Invariants (each one once cost a lost or duplicated event in design):
+//   - highWater is the latest event time within the acknowledged prefix of
+//     arrival order, never of anything acknowledged out of order: an event
+//     acknowledged after a gap in the prefix says nothing about the gap.
+//   - Since = highWater - lateness. Because an event arrives at most
+//     `lateness` after newer ones, every event older than Since arrived
+//     before the prefix ended, so it is in the prefix: replaying from Since
+//     loses nothing.
+//   - delivered holds the dedup key of every event with time >= Since that
+//     was written (or is being written) in this epoch or found by the scan
+//     that opened it, so whatever a replay from Since resends is dropped.
+//   - ScanFrom is taken from a snapshot of endOffsets whose `below` (the
+//     latest event time of any of our records under those offsets) is older
+//     than Since: so every record at or after Since is at or after ScanFrom.
+type tracker struct {
+	lateness time.Duration
+	sem      chan struct{} // bounds events read but not yet acknowledged
+
+	mu        sync.Mutex // guards everything below
+	base      checkpoint.Position
+	floor     time.Time // no Since before this (set when a gap is accepted)
+	items     []item    // not yet popped, in arrival order
+	firstSeq  uint64    // seq of items[0]
+	nextSeq   uint64
+	highWater time.Time
+	below     time.Time
+	end       map[int]int64 // per output partition: one past our last popped record
+	snapshots []snapshot
+	delivered map[string]time.Time
+	arrivals  []keyTime // delivered keys in arrival order, for pruning
+	failure   error
+	failed    chan struct{} // closed at the first failure
+	empty     chan struct{} // closed when the pending items run out; nil when nobody waits
+}
+
+type item struct {
+	time      time.Time // zero for dead letters
+	partition int       // output-topic partition; -1 when not in the output topic
+	offset    int64
+	done      bool
+	owned     bool // holds a semaphore slot
+}
+
+type snapshot struct {
+	below time.Time
+	end   map[int]int64
+}
+
+type keyTime struct {
+	key  string
+	time time.Time
+}
+
+// newTracker starts an epoch from base after the scan found scanned (the
+// dedup keys this bridge wrote at or after base.ScanFrom), whose latest
+// event time is scannedMax, and the output topic ended at endOffsets.
+func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight int, scanned map[string]time.Time, scannedMax time.Time, endOffsets map[int]int64) *tracker {
+	t := &tracker{
+		lateness:  lateness,
+		sem:       make(chan struct{}, maxInFlight),
+		base:      base,
+		highWater: base.HighWater,
+		end:       make(map[int]int64, len(endOffsets)),
+		delivered: make(map[string]time.Time, len(scanned)),
+		failed:    make(chan struct{}),
+	}
+	maps.Copy(t.end, endOffsets)
+	if t.highWater.Before(base.Since) {
+		t.highWater = base.Since
+	}
+	// Records below base.ScanFrom are older than base.Since by the
+	// invariant; the scan saw everything above it.
+	t.below = base.Since.Add(-time.Nanosecond)
+	if scannedMax.After(t.below) {
+		t.below = scannedMax
+	}
+	t.snapshots = []snapshot{{below: t.below, end: maps.Clone(endOffsets)}}
+	for k, tm := range scanned {
+		t.delivered[k] = tm
+		t.arrivals = append(t.arrivals, keyTime{k, tm})
+	}
+	return t
+}
+
+// seen reports whether the event was already delivered.
+func (t *tracker) seen(key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.delivered[key]
+	return ok
+}
+
+// acquire waits for an in-flight slot.
+func (t *tracker) acquire(ctx context.Context) error {
+	select {
+	case t.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// begin registers a record about to be sent (after acquire) and returns
+// its sequence number. key is "" for records that are not events.
+func (t *tracker) begin(tm time.Time, key string, partition int) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if key != "" {
+		t.delivered[key] = tm
+		t.arrivals = append(t.arrivals, keyTime{key, tm})
+	}
+	return t.push(item{time: tm, partition: partition, owned: true})
+}
+
+// withdraw undoes the latest begin, whose record could not be queued.
+func (t *tracker) withdraw(seq uint64, key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	last := len(t.items) - 1
+	if last < 0 || seq != t.nextSeq-1 || seq != t.firstSeq+uint64(last) {
+		return // not the latest: leave it pending, the prefix stops there
+	}
+	if t.items[last].owned {
+		<-t.sem
+	}
+	t.items = t.items[:last]
+	t.nextSeq--
+	if key != "" {
+		delete(t.delivered, key)
+	}
+	if len(t.items) == 0 && t.empty != nil {
+		close(t.empty)
+		t.empty = nil
+	}
+}
+
+// duplicate registers a replayed event that is dropped: it needs no write,
+// but it takes its place in arrival order so that the prefix covers it.
+func (t *tracker) duplicate(tm time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.push(item{time: tm, partition: -1, done: true})
+	t.pop()
+}
+
+func (t *tracker) push(it item) uint64 {
+	if len(t.items) == 0 {
+		t.firstSeq = t.nextSeq
+	}
+	t.items = append(t.items, it)
+	seq := t.nextSeq
+	t.nextSeq++
+	return seq
+}
+
+// complete records a write's outcome; err means the outcome is unknown and
+// ends the epoch.
+func (t *tracker) complete(seq uint64, offset int64, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	it := &t.items[seq-t.firstSeq]
+	if it.owned {
+		it.owned = false
+		<-t.sem
+	}
+	if err != nil {
+		if t.failure == nil {
+			t.failure = err
+			close(t.failed)
+		}
+		return
+	}
+	if t.failure != nil {
+		return // the prefix is frozen at the failure
+	}
+	it.done, it.offset = true, offset
+	t.pop()
+}
+
+// pop advances the acknowledged prefix.
+func (t *tracker) pop() {
+	n := 0
+	for n < len(t.items) && t.items[n].done {
+		it := t.items[n]
+		if it.time.After(t.highWater) {
+			t.highWater = it.time
+		}
+		if it.partition >= 0 {
+			if it.offset+1 > t.end[it.partition] {
+				t.end[it.partition] = it.offset + 1
+			}
+			if it.time.After(t.below) {
+				t.below = it.time
+			}
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	t.items = t.items[n:]
+	t.firstSeq += uint64(n)
+	if len(t.items) == 0 {
+		t.items = nil // let the backing array go
+		if t.empty != nil {
+			close(t.empty)
+			t.empty = nil
+		}
+	}
+}
+
+// failedCh is closed at the first write failure.
+func (t *tracker) failedCh() <-chan struct{} { return t.failed }
+
+// err returns the first write failure.
+func (t *tracker) err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failure
+}
+
+// drained returns a channel closed once nothing is pending.
+func (t *tracker) drained() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.items) == 0 {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	if t.empty == nil {
+		t.empty = make(chan struct{})
+	}
+	return t.empty
+}
+
+// acceptGap moves the resume floor to now after the upstream could not
+// replay: the caller records the gap in the topic.
+func (t *tracker) acceptGap(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.After(t.floor) {
+		t.floor = now
+	}
+}
+
+// since is where a reconnect resumes; mu must be held.
+func (t *tracker) sinceLocked() time.Time {
+	s := t.highWater.Add(-t.lateness)
+	if s.Before(t.base.Since) {
+		s = t.base.Since
+	}
+	if s.Before(t.floor) {
+		s = t.floor
+	}
+	return s
+}
+
+// resumeSince returns the since of the next connection.
+func (t *tracker) resumeSince() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sinceLocked()
+}
+
+// position returns the checkpoint for the acknowledged prefix, and prunes
+// state that no replay can need any more.
+func (t *tracker) position(now time.Time) checkpoint.Position {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	since := t.sinceLocked()
+
+	// Snapshot the current offsets, then use the newest snapshot whose
+	// records are all older than since.
+	if last := t.snapshots[len(t.snapshots)-1]; !maps.Equal(last.end, t.end) || !last.below.Equal(t.below) {
+		t.snapshots = append(t.snapshots, snapshot{below: t.below, end: maps.Clone(t.end)})
+	}
+	scanFrom := t.base.ScanFrom
+	usable := -1
+	for i, s := range t.snapshots {
+		if s.below.Before(since) {
+			usable = i
+		}
+	}
+	if usable >= 0 {
+		scanFrom = t.snapshots[usable].end
+		t.snapshots = t.snapshots[usable:]
+	}
+
+	// Keys older than since minus one more lateness window can only come
+	// back with an event later than the contract allows.
+	cutoff := since.Add(-t.lateness)
+	n := 0
+	for n < len(t.arrivals) && t.arrivals[n].time.Before(cutoff) {
+		if tm, ok := t.delivered[t.arrivals[n].key]; ok && tm.Before(cutoff) {
+			delete(t.delivered, t.arrivals[n].key)
+		}
+		n++
+	}
+	t.arrivals = t.arrivals[n:]
+
+	return checkpoint.Position{
+		Bridge:    t.base.Bridge,
+		Topic:     t.base.Topic,
+		Since:     since,
+		HighWater: t.highWater,
+		ScanFrom:  maps.Clone(scanFrom),
+		Written:   now,
+	}
+}
+
+// stats reports sizes for metrics and logs.
+func (t *tracker) stats() (pending, delivered int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.items), len(t.delivered)
+}

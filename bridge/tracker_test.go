@@ -1,0 +1,212 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+)
+
+var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
+func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
+
+// add registers a record the way writer.send does: slot first.
+func add(t *testing.T, tr *tracker, tm time.Time, key string, partition int) uint64 {
+	t.Helper()
+	if err := tr.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return tr.begin(tm, key, partition)
+}
+
+func newTestTracker(lateness time.Duration) *tracker {
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0), HighWater: at(0), ScanFrom: map[int]int64{0: 5}}
+	return newTracker(base, lateness, 100, nil, time.Time{}, map[int]int64{0: 5})
+}
+
+func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {
+	tr := newTestTracker(2 * time.Second)
+	s1 := add(t, tr, at(10), "a", 0)
+	s2 := add(t, tr, at(20), "b", 0)
+	s3 := add(t, tr, at(30), "c", 0)
+
+	tr.complete(s3, 7, nil) // out of order: says nothing about a and b
+	if p := tr.position(t0); !p.HighWater.Equal(at(0)) || !p.Since.Equal(at(0)) {
+		t.Fatalf("after an out-of-order ack: high water %v since %v, want both %v", p.HighWater, p.Since, at(0))
+	}
+	tr.complete(s1, 5, nil)
+	if p := tr.position(t0); !p.HighWater.Equal(at(10)) || !p.Since.Equal(at(8)) {
+		t.Fatalf("after a: high water %v since %v, want %v and %v", p.HighWater, p.Since, at(10), at(8))
+	}
+	tr.complete(s2, 6, nil)
+	p := tr.position(t0)
+	if !p.HighWater.Equal(at(30)) || !p.Since.Equal(at(28)) {
+		t.Fatalf("after all: high water %v since %v", p.HighWater, p.Since)
+	}
+	if !tr.resumeSince().Equal(at(28)) {
+		t.Errorf("resumeSince = %v", tr.resumeSince())
+	}
+}
+
+func TestTrackerSinceNeverBeforeBaseOrGapFloor(t *testing.T) {
+	tr := newTestTracker(time.Minute)
+	s := add(t, tr, at(10), "a", 0)
+	tr.complete(s, 5, nil)
+	if got := tr.resumeSince(); !got.Equal(at(0)) {
+		t.Errorf("since %v went below the base %v", got, at(0))
+	}
+	tr.acceptGap(at(500))
+	if got := tr.position(t0).Since; !got.Equal(at(500)) {
+		t.Errorf("since %v, want the gap floor %v", got, at(500))
+	}
+}
+
+func TestTrackerFailureFreezesThePrefix(t *testing.T) {
+	tr := newTestTracker(0)
+	s1 := add(t, tr, at(10), "a", 0)
+	s2 := add(t, tr, at(20), "b", 0)
+	s3 := add(t, tr, at(30), "c", 0)
+	tr.complete(s1, 5, nil)
+	boom := errors.New("connection reset")
+	tr.complete(s2, -1, boom)
+	tr.complete(s3, 7, nil) // written, but after an unknown outcome
+	select {
+	case <-tr.failedCh():
+	default:
+		t.Fatal("failure not signalled")
+	}
+	if !errors.Is(tr.err(), boom) {
+		t.Errorf("err = %v", tr.err())
+	}
+	if p := tr.position(t0); !p.HighWater.Equal(at(10)) {
+		t.Errorf("high water %v moved past the failure", p.HighWater)
+	}
+}
+
+func TestTrackerDuplicatesJoinThePrefix(t *testing.T) {
+	tr := newTestTracker(0)
+	s1 := add(t, tr, at(10), "a", 0)
+	if !tr.seen("a") || tr.seen("b") {
+		t.Fatal("seen is wrong")
+	}
+	tr.duplicate(at(15)) // behind a pending record: must wait for it
+	if p := tr.position(t0); !p.HighWater.Equal(at(0)) {
+		t.Fatalf("duplicate jumped the queue: %v", p.HighWater)
+	}
+	tr.complete(s1, 5, nil)
+	if p := tr.position(t0); !p.HighWater.Equal(at(15)) {
+		t.Errorf("high water %v, want %v", p.HighWater, at(15))
+	}
+}
+
+func TestTrackerScanFromCoversEverythingAtOrAfterSince(t *testing.T) {
+	// Records are written in arrival order; the lateness window decides which
+	// offsets a restart must rescan.
+	tr := newTestTracker(5 * time.Second)
+	times := []float64{10, 11, 12, 20, 21, 22, 30}
+	for i, s := range times {
+		seq := add(t, tr, at(s), string(rune('a'+i)), 0)
+		tr.complete(seq, int64(5+i), nil)
+		tr.position(t0) // a checkpoint tick after every record
+	}
+	p := tr.position(t0) // since = 30 - 5 = 25
+	if !p.Since.Equal(at(25)) {
+		t.Fatalf("since %v", p.Since)
+	}
+	// Offsets 5..10 hold times 10..22 (< 25); offset 11 holds 30.
+	if got := p.ScanFrom[0]; got != 11 {
+		t.Errorf("ScanFrom = %d, want 11 (first record at or after since)", got)
+	}
+	// A scan from there must find every record with time >= since: check
+	// against the written log.
+	for i, s := range times {
+		if off := int64(5 + i); !at(s).Before(p.Since) && off < p.ScanFrom[0] {
+			t.Errorf("record at %d (t=%v) is below ScanFrom %d", off, s, p.ScanFrom[0])
+		}
+	}
+}
+
+func TestTrackerScanFromStaysWhileScannedRecordsAreRecent(t *testing.T) {
+	// The scan at epoch start found one of our records at t=50 (written
+	// before a failure), above since: ScanFrom must not pass it until since
+	// does.
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(10), HighWater: at(12), ScanFrom: map[int]int64{0: 100}}
+	tr := newTracker(base, 2*time.Second, 10, map[string]time.Time{"x": at(50)}, at(50), map[int]int64{0: 120})
+	seq := add(t, tr, at(30), "y", 0)
+	tr.complete(seq, 120, nil)
+	if p := tr.position(t0); p.ScanFrom[0] != 100 {
+		t.Fatalf("ScanFrom = %d, want the base 100 while since %v <= 50", p.ScanFrom[0], p.Since)
+	}
+	if !tr.seen("x") {
+		t.Error("scanned key forgotten while a replay can still resend it")
+	}
+	seq = add(t, tr, at(60), "z", 0)
+	tr.complete(seq, 121, nil)
+	if p := tr.position(t0); p.ScanFrom[0] != 121 {
+		t.Errorf("ScanFrom = %d, want 121 once since %v passed 50 and 30", p.ScanFrom[0], p.Since)
+	}
+}
+
+func TestTrackerPrunesOldKeys(t *testing.T) {
+	tr := newTestTracker(time.Second)
+	for i := 0; i < 100; i++ {
+		seq := add(t, tr, at(float64(i)), string(rune(1000+i)), 0)
+		tr.complete(seq, int64(i), nil)
+	}
+	tr.position(t0) // since = 98, keys before 97 go
+	_, delivered := tr.stats()
+	if delivered != 3 {
+		t.Errorf("delivered keys = %d, want 3 (times 97..99)", delivered)
+	}
+	if !tr.seen(string(rune(1000+97))) || tr.seen(string(rune(1000+96))) {
+		t.Error("wrong keys pruned")
+	}
+}
+
+func TestTrackerBoundsInFlight(t *testing.T) {
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0)}
+	tr := newTracker(base, 0, 2, nil, time.Time{}, nil)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		add(t, tr, at(1), string(rune('a'+i)), 0)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := tr.acquire(short); err == nil {
+		t.Fatal("third acquire succeeded past the bound")
+	}
+	tr.complete(0, 1, nil)
+	if err := tr.acquire(ctx); err != nil {
+		t.Fatalf("acquire after an ack: %v", err)
+	}
+}
+
+func TestTrackerDrainedAndWithdraw(t *testing.T) {
+	tr := newTestTracker(0)
+	select {
+	case <-tr.drained():
+	default:
+		t.Fatal("empty tracker not drained")
+	}
+	s1 := add(t, tr, at(1), "a", 0)
+	ch := tr.drained()
+	s2 := add(t, tr, at(2), "b", 0)
+	tr.withdraw(s2, "b")
+	if tr.seen("b") {
+		t.Error("withdrawn key still seen")
+	}
+	select {
+	case <-ch:
+		t.Fatal("drained while a record is pending")
+	default:
+	}
+	tr.complete(s1, 5, nil)
+	select {
+	case <-ch:
+	case <-time.After(time.Second):
+		t.Fatal("not drained after the last ack")
+	}
+}

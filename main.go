@@ -1,0 +1,161 @@
+// Command analytics-bridge streams an analytics events WebSocket into Kafka
+// exactly once. main only wires: configuration from the environment, logs,
+// metrics and health over HTTP, signals, and the bridge.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/config"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitConfig  = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return exitOK
+		case "healthcheck":
+			return healthcheck(stderr)
+		case "demo":
+			return runDemo(args[1:], stdout, stderr)
+		default:
+			fmt.Fprintf(stderr, "unknown argument %q\n\n", args[0])
+			usage(stderr)
+			return exitConfig
+		}
+	}
+
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "analytics-bridge: %v\n\nRun 'analytics-bridge -h' for every variable.\n", err)
+		return exitConfig
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error().Err(err).Msg("analytics-bridge stopped")
+		return exitFailure
+	}
+	return exitOK
+}
+
+// serve runs the bridge and its HTTP endpoint until ctx ends.
+func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	b := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+
+	log.Info().Str("bridge", cfg.BridgeName).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
+		Strs("brokers", cfg.KafkaBrokers).Str("topic", cfg.KafkaTopic).Msg("starting")
+
+	var httpErr chan error
+	var srv *http.Server
+	if cfg.HTTPAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/healthz", b.HealthHandler())
+		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		httpErr = make(chan error, 1)
+		go func() { httpErr <- srv.ListenAndServe() }()
+	}
+
+	err := b.Run(ctx)
+
+	if srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(shutdownCtx)
+		cancel()
+		if herr := <-httpErr; herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+			log.Warn().Err(herr).Str("addr", cfg.HTTPAddr).Msg("HTTP endpoint failed")
+		}
+	}
+	return err
+}
+
+func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
+	if cfg.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `analytics-bridge streams an analytics events WebSocket into Kafka, exactly once.
+
+Usage:
+  analytics-bridge              run the bridge, configured by the environment below
+  analytics-bridge demo [flags] run a self-contained demo (embedded Kafka and upstream simulator)
+  analytics-bridge healthcheck  exit 0 when the bridge on HTTP_ADDR reports healthy
+  analytics-bridge -h           this help
+
+Environment:
+`)
+	if err := config.Usage(w); err != nil {
+		fmt.Fprintln(w, err)
+	}
+	fmt.Fprint(w, `
+Exactly one token source: ANALYTICS_TOKEN, ANALYTICS_TOKEN_FILE, or OAUTH_TOKEN_URL + OAUTH_CLIENT_ID + OAUTH_CLIENT_SECRET.
+Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime failure, 2 on invalid configuration.
+`)
+}
+
+// healthcheck asks the running bridge on HTTP_ADDR (a container's HEALTHCHECK
+// has no curl in a distroless image).
+func healthcheck(stderr io.Writer) int {
+	addr := os.Getenv("HTTP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "healthcheck: HTTP_ADDR %q: %v\n", addr, err)
+		return exitFailure
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	res, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return exitFailure
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "healthcheck: status", res.Status)
+		return exitFailure
+	}
+	return exitOK
+}
