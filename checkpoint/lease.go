@@ -173,13 +173,40 @@ func (l *Lease) heartbeat(ctx context.Context) error {
 	l.mu.Lock()
 	member, gen := l.memberID, l.generation
 	l.mu.Unlock()
+	return l.heartbeatAs(ctx, member, gen)
+}
+
+func (l *Lease) heartbeatAs(ctx context.Context, member string, gen int) error {
 	res, err := l.client.Heartbeat(ctx, &kafka.HeartbeatRequest{
 		GroupID: l.group, GenerationID: int32(gen), MemberID: member,
 	})
 	if err != nil {
 		return err
 	}
-	return res.Error
+	return heartbeatError(res)
+}
+
+// heartbeatError recovers the error of a Heartbeat response.
+//
+// kafka-go (v0.4.51) declares the v1+ response fields in the wrong order
+// (error_code before throttle_time_ms), so the broker's error code lands in
+// the low 16 bits of Throttle (in milliseconds) and Error stays nil: every
+// heartbeat looks successful, a holder never hears of a rebalance and is
+// silently evicted. Read the code from there. Only the group errors a
+// heartbeat can carry are accepted, so that if kafka-go is fixed (Error set,
+// Throttle a real throttle) a throttle value can at worst cause one
+// needless rejoin. TestHeartbeatErrorsAreSeen pins this behaviour.
+func heartbeatError(res *kafka.HeartbeatResponse) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	code := kafka.Error(int16(uint32(res.Throttle/time.Millisecond) & 0xFFFF))
+	switch code {
+	case kafka.RebalanceInProgress, kafka.UnknownMemberId, kafka.IllegalGeneration, kafka.FencedInstanceID,
+		kafka.GroupCoordinatorNotAvailable, kafka.NotCoordinatorForGroup, kafka.GroupIdNotFound, kafka.GroupLoadInProgress:
+		return code
+	}
+	return nil
 }
 
 // join runs one JoinGroup/SyncGroup round and reports whether this member
