@@ -210,7 +210,9 @@ func (b *Bridge) prepareTopics(ctx context.Context) error {
 		}
 	}
 	_, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic, b.cfg.CheckpointTopic)
-	if errors.Is(err, ErrTopicMissing) {
+	// A topic just created (by us or a sibling) can take a moment to show
+	// in metadata; only a topic nobody will create is a dead end.
+	if errors.Is(err, ErrTopicMissing) && !b.cfg.CreateTopics {
 		return permanent(fmt.Errorf("%w (create it, or set KAFKA_CREATE_TOPICS=true)", err))
 	}
 	return err
