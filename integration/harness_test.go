@@ -1,0 +1,253 @@
+package integration_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
+	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+)
+
+// waitLimit bounds every wait; generous because CI machines are loaded.
+const waitLimit = 90 * time.Second
+
+type verifyReport = verify.Report
+
+type harness struct {
+	t     *testing.T
+	kafka *kafkatest.Cluster
+	sim   *sim.Server
+	env   config.Env
+}
+
+// newHarness starts a simulator and a cluster; tweak adjusts the bridge's
+// environment (the same validation path as production).
+func newHarness(t *testing.T, sc sim.Config, tweak func(*config.Env)) *harness {
+	t.Helper()
+	return newHarnessOn(t, kafkatest.Start(t), sc, tweak)
+}
+
+// newHarnessOn is newHarness on a given cluster.
+func newHarnessOn(t *testing.T, k *kafkatest.Cluster, sc sim.Config, tweak func(*config.Env)) *harness {
+	t.Helper()
+	// The bridge starts where the simulator's log starts, so that the
+	// ledger and the topic cover the same events however slowly it starts.
+	simStart := time.Now().UTC()
+	s, err := sim.New(sc)
+	if err != nil {
+		t.Fatalf("starting the simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	env := testEnv(k.Prefix, s.EventsURL(), k.Brokers)
+	env.AnalyticsToken = s.IssueToken(time.Hour)
+	env.StartSince = simStart.Format(time.RFC3339Nano)
+	if sc.IDLess {
+		env.EventTimeField = "eventTime"
+	}
+	if sc.Lateness > 0 {
+		env.EventLateness = sc.Lateness.String()
+	}
+	if tweak != nil {
+		tweak(&env)
+	}
+	return &harness{t: t, kafka: k, sim: s, env: env}
+}
+
+// testEnv is a production environment with test-sized timings.
+func testEnv(prefix, url string, brokers []string) config.Env {
+	joined := ""
+	for i, b := range brokers {
+		if i > 0 {
+			joined += ","
+		}
+		joined += b
+	}
+	return config.Env{
+		AnalyticsURL:         url,
+		KafkaBrokers:         joined,
+		KafkaTopic:           prefix + ".events",
+		CheckpointTopic:      prefix + ".checkpoints",
+		BridgeName:           prefix,
+		KafkaCreateTopics:    "true",
+		KafkaTopicPartitions: "3",
+		KafkaReplication:     "1",
+		KafkaCompression:     "lz4",
+		KafkaBatchSize:       "500",
+		KafkaBatchBytes:      "1048576",
+		KafkaLinger:          "2ms",
+		KafkaMaxInFlight:     "5000",
+		KafkaWriteTimeout:    "10s",
+		KafkaClientID:        "analytics-bridge-test",
+		StartSince:           "now",
+		EventTimeField:       "timestamp",
+		EventIDField:         "id",
+		PartitionKey:         "eventBody.conversationId",
+		EventLateness:        "0s",
+		OnStaleSince:         "fail",
+		ReconnectMinBackoff:  "10ms",
+		ReconnectMaxBackoff:  "500ms",
+		IdleTimeout:          "3s",
+		PingInterval:         "500ms",
+		MaxFrameBytes:        "8388608",
+		CheckpointInterval:   "100ms",
+		LeaseSessionTimeout:  "1500ms",
+		ShutdownTimeout:      "15s",
+		LogLevel:             "warn",
+		LogFormat:            "console",
+	}
+}
+
+func (h *harness) config() config.Config {
+	h.t.Helper()
+	cfg, err := h.env.Validate()
+	if err != nil {
+		h.t.Fatalf("test configuration: %v", err)
+	}
+	return cfg
+}
+
+type running struct {
+	b      *bridge.Bridge
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start runs a bridge until stop (or the test's end).
+func (h *harness) start() *running {
+	h.t.Helper()
+	cfg := h.config()
+	log := zerolog.New(zerolog.NewTestWriter(h.t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	b := bridge.New(bridge.Options{Config: cfg, Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{b: b, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- b.Run(ctx) }()
+	h.t.Cleanup(func() { r.stopQuietly() })
+	return r
+}
+
+// stop cancels the bridge and returns Run's result.
+func (r *running) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		r.done <- err // for stopQuietly
+		return err
+	case <-time.After(waitLimit):
+		t.Fatal("bridge did not stop")
+		return nil
+	}
+}
+
+func (r *running) stopQuietly() {
+	r.cancel()
+	select {
+	case err := <-r.done:
+		r.done <- err
+	case <-time.After(waitLimit):
+	}
+}
+
+// records reads the output topic.
+func (h *harness) records() []kafkatest.Record {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	recs, err := h.kafka.ReadAll(ctx, h.env.KafkaTopic)
+	if err != nil {
+		h.t.Fatalf("reading %s: %v", h.env.KafkaTopic, err)
+	}
+	return recs
+}
+
+// oursNow counts our records, or -1 when the cluster cannot be read right
+// now (a broker restart in progress): for polling.
+func (h *harness) oursNow() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	recs, err := h.kafka.ReadAll(ctx, h.env.KafkaTopic)
+	if err != nil {
+		return -1
+	}
+	return h.ours(recs)
+}
+
+// ours counts records written by this bridge (gap markers excluded).
+func (h *harness) ours(recs []kafkatest.Record) int {
+	n := 0
+	for _, r := range recs {
+		if r.Headers[bridge.HeaderBridge] == h.env.BridgeName && r.Headers[bridge.HeaderGap] == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor polls cond until it holds; what describes it on failure.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", waitLimit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitDone waits until the simulator emitted all of MaxEvents.
+func (h *harness) waitDone() {
+	h.t.Helper()
+	select {
+	case <-h.sim.Done():
+	case <-time.After(waitLimit):
+		h.t.Fatalf("simulator emitted only %d events", h.sim.Emitted())
+	}
+}
+
+// waitDelivered waits until the topic holds at least the ledger's number
+// of our records, then returns the verification report.
+func (h *harness) waitDelivered() verify.Report {
+	h.t.Helper()
+	h.waitDone()
+	want := len(h.sim.Ledger())
+	waitFor(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() bool { return h.oursNow() >= want })
+	return h.verify(h.records())
+}
+
+func (h *harness) verify(recs []kafkatest.Record) verify.Report {
+	h.t.Helper()
+	rep, err := verify.ExactlyOnce(h.sim.Ledger(), recs, h.env.BridgeName)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return rep
+}
+
+// requireExactlyOnce fails the test unless rep is exactly once.
+func requireExactlyOnce(t *testing.T, rep verify.Report) {
+	t.Helper()
+	if !rep.OK() {
+		t.Fatalf("not exactly once: %s\nexamples: %v", rep, rep.Examples)
+	}
+	t.Logf("exactly once: %s", rep)
+}
+
+// waitConnections waits until the simulator accepted n connections in all.
+func (h *harness) waitConnections(n int) {
+	h.t.Helper()
+	waitFor(h.t, strconv.Itoa(n)+" upstream connections", func() bool { return len(h.sim.Connections()) >= n })
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
