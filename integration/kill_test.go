@@ -1,0 +1,198 @@
+package integration_test
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
+	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+)
+
+var (
+	killCount = flag.Int("kills", 30, "SIGKILLs in TestKillRestartExactlyOnce (raise for a soak)")
+	killSeed  = flag.Uint64("kill-seed", 1, "seed of the kill test's schedule")
+)
+
+// buildBridge compiles the real binary once per test.
+func buildBridge(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "analytics-bridge")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/analytics-bridge/analytics-bridge")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the bridge: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// environ turns a config.Env into VAR=value pairs via its envconfig tags,
+// so the child reads exactly what the in-process tests validate.
+func environ(e config.Env) []string {
+	var out []string
+	v := reflect.ValueOf(e)
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Tag.Get("envconfig")
+		out = append(out, name+"="+v.Field(i).String())
+	}
+	return out
+}
+
+type child struct {
+	cmd *exec.Cmd
+}
+
+func startChild(t *testing.T, bin string, env config.Env, logFile *os.File) *child {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, environ(env)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the bridge: %v", err)
+	}
+	c := &child{cmd: cmd}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return c
+}
+
+func (c *child) kill(t *testing.T) {
+	t.Helper()
+	_ = c.cmd.Process.Signal(syscall.SIGKILL)
+	_ = c.cmd.Wait()
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("bridge exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(waitLimit):
+		_ = c.cmd.Process.Kill()
+		t.Fatal("bridge ignored SIGTERM")
+	}
+}
+
+// TestKillRestartExactlyOnce runs the real binary, SIGKILLs it at seeded
+// random moments (startup, lease wait, scan, mid-batch, mid-checkpoint:
+// wherever the moment falls), injects upstream drops, resets and stalls in
+// between, and requires every emitted event in Kafka exactly once.
+func TestKillRestartExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill test skipped in -short mode")
+	}
+	bin := buildBridge(t)
+	// On the embedded broker, hold back a quarter of the produce answers for
+	// longer than the lateness window: a kill then often lands between a
+	// write and its acknowledgement, where a checkpoint taken too early
+	// would skip events.
+	cluster := kafkatest.Start(t)
+	if cluster.Fake != nil {
+		var mu sync.Mutex
+		delays := rand.New(rand.NewPCG(*killSeed, 11))
+		slow := &kafkatest.BrokerFaults{Delay: func(int) time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			if delays.IntN(4) > 0 {
+				return 0
+			}
+			return time.Duration(400+delays.IntN(600)) * time.Millisecond
+		}}
+		cluster = embeddedCluster(t, kfake.ListenFn(slow.Listen))
+	}
+	h := newHarnessOn(t, cluster, sim.Config{Rate: 400, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		e.LogLevel = "info"
+		e.LogFormat = "json"
+		e.HTTPAddr = ""
+		e.LeaseSessionTimeout = "1s"
+		e.IdleTimeout = "1s"
+		e.PingInterval = "200ms"
+	})
+	logPath := filepath.Join(t.TempDir(), "bridge.log")
+	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
+		logPath = filepath.Join(dir, "bridge.log")
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	defer func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			lines := strings.Split(string(b), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("bridge log tail:\n%s", strings.Join(lines, "\n"))
+		}
+	}()
+
+	rng := rand.New(rand.NewPCG(*killSeed, 7))
+	kills, faults := 0, 0
+	for kills < *killCount {
+		c := startChild(t, bin, h.env, logFile)
+		life := time.Duration(100+rng.IntN(1400)) * time.Millisecond
+		deadline := time.Now().Add(life)
+		// Maybe one upstream fault during this life, at a random point.
+		if rng.IntN(3) > 0 {
+			time.Sleep(time.Duration(rng.Int64N(int64(life))))
+			switch rng.IntN(3) {
+			case 0:
+				h.sim.ResetConnections()
+			case 1:
+				h.sim.CloseConnections(1011, "kill test")
+			case 2:
+				h.sim.Stall()
+			}
+			faults++
+		}
+		time.Sleep(time.Until(deadline))
+		c.kill(t)
+		kills++
+	}
+	// Let one last bridge catch up with everything, then stop it cleanly.
+	h.sim.Pause()
+	last := startChild(t, bin, h.env, logFile)
+	want := len(h.sim.Ledger())
+	got := 0
+	t.Cleanup(func() {
+		if t.Failed() {
+			rep := h.verify(h.records())
+			t.Logf("records of ours: %d, ledger: %d, report: %s %v", got, want, rep, rep.Examples)
+		}
+	})
+	waitFor(t, fmt.Sprintf("%d records after the last restart", want), func() bool { got = h.oursNow(); return got >= want })
+	last.stop(t)
+
+	rep := h.verify(h.records())
+	line := fmt.Sprintf("kill test: events=%d kills=%d faults=%d lost=%d duplicates=%d (unknown=%d out_of_order=%d)",
+		rep.Events, kills, faults, rep.Lost, rep.Duplicates, rep.Unknown, rep.OutOfOrder)
+	fmt.Println(line)
+	t.Log(line)
+	if kills < 30 && *killCount >= 30 {
+		t.Errorf("only %d kills", kills)
+	}
+	requireExactlyOnce(t, rep)
+}
