@@ -26,6 +26,8 @@
 #   KAFKA_HOST               listen/advertised address              (default 127.0.0.1)
 #   KAFKA_HOME_DIR           jar cache + state root                 (default <this dir>/.cache, git-ignored)
 #   KAFKA_STATE_DIR          data, log, PID file of this broker     (default $KAFKA_HOME_DIR/broker-$KAFKA_PORT)
+#   KAFKA_KEEP_DATA          1: start on this port's existing data  (default 0: fresh cluster)
+#                            (a broker restart in an outage test)
 #   KAFKA_START_TIMEOUT      seconds to wait for readiness          (default 90)
 #   KAFKA_STOP_TIMEOUT       seconds to wait after SIGTERM          (default 30)
 #   KAFKA_HEAP_OPTS          JVM heap flags                         (default -Xms128m -Xmx512m)
@@ -272,17 +274,22 @@ cmd_start() {
   JAVA_BIN=$(java_bin)
   check_java
 
-  # Fresh data dir, new cluster id.
-  rm -rf "$DATA_DIR"
-  mkdir -p "$DATA_DIR"
   render_props
-  cluster_id=$(new_cluster_id)
   t1=$(now_ms)
-  if ! "$JAVA_BIN" -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.test.log.level=WARN \
+  if [[ ${KAFKA_KEEP_DATA:-0} == 1 && -s $DATA_DIR/meta.properties ]]; then
+    # Restart on the existing data: same cluster, same topics and records.
+    cluster_id=$(sed -n 's/^cluster\.id=//p' "$DATA_DIR/meta.properties")
+  else
+    # Fresh data dir, new cluster id.
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+    cluster_id=$(new_cluster_id)
+    if ! "$JAVA_BIN" -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dkafka.test.log.level=WARN \
     -cp "$LIBS_DIR/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" \
     >"$STATE_DIR/format.log" 2>&1 </dev/null 9>&-; then
-    cat "$STATE_DIR/format.log" >&2
-    die "formatting $DATA_DIR failed"
+      cat "$STATE_DIR/format.log" >&2
+      die "formatting $DATA_DIR failed"
+    fi
   fi
   t_fmt=$(($(now_ms) - t1))
 
