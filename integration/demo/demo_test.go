@@ -1,0 +1,187 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// verdictRE is the verdict line of an exactly-once run.
+var verdictRE = regexp.MustCompile(`(?m)^verdict: events emitted (\d+), records in Kafka (\d+), lost 0, duplicates 0 — exactly once`)
+
+// requireVerdict checks the verdict line and that it counted something.
+func requireVerdict(t *testing.T, out string) {
+	t.Helper()
+	m := verdictRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no exactly-once verdict in the narration")
+	}
+	emitted, _ := strconv.Atoi(m[1])
+	records, _ := strconv.Atoi(m[2])
+	if emitted == 0 || records != emitted {
+		t.Fatalf("verdict counts %d events and %d records", emitted, records)
+	}
+}
+
+func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	rep, err := Run(t.Context(), &out, Options{Duration: 6 * time.Second, Rate: 300})
+	text := out.String()
+	t.Logf("narration:\n%s", text)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !rep.OK() {
+		t.Fatalf("not exactly once: %s", rep)
+	}
+	requireVerdict(t, text)
+	for _, want := range []struct{ what, re string }{
+		{"the first connection", `connected: \?since=\S+Z, the simulator's start`},
+		{"the dropped connection", `fault: dropped connection`},
+		{"the reconnect with since", `reconnected \S+ later, resuming with \?since=\S+Z \(\S+ before the drop\)`},
+		{"the token expiry", `fault: token expiry`},
+		{"the token refresh", `token refreshed: reconnected \S+ later with a new token`},
+		{"the restart", `restart: stopping the bridge`},
+		{"the checkpoint read after the stop", `bridge stopped after \S+; its checkpoint holds since=\S+Z`},
+		{"the resume from the checkpoint", `restarted bridge resumed from its checkpoint: \?since=\S+Z`},
+		{"the progress display", `received \d+ \(\d+/s\) · in Kafka \d+ \(\d+/s\) of \d+ emitted`},
+	} {
+		if !regexp.MustCompile(want.re).MatchString(text) {
+			t.Errorf("the narration does not show %s (/%s/)", want.what, want.re)
+		}
+	}
+	if strings.Contains(text, "sim-") { // the simulator's token prefix
+		t.Error("the narration prints a token")
+	}
+	if strings.Contains(text, "\r") {
+		t.Error("status lines redrawn in place on a non-terminal")
+	}
+}
+
+func TestDemoInterruptedStillVerifies(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	// Interrupt (as SIGINT would) once the bridge streams.
+	out := &syncBuffer{onWrite: func(s string) {
+		if strings.Contains(s, "streaming:") {
+			cancel()
+		}
+	}}
+	rep, err := Run(ctx, out, Options{Duration: time.Minute, Rate: 300, Quiet: true})
+	text := out.String()
+	t.Logf("narration:\n%s", text)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !rep.OK() {
+		t.Fatalf("not exactly once: %s", rep)
+	}
+	requireVerdict(t, text)
+	if !strings.Contains(text, "interrupted: stopping generation") || !regexp.MustCompile(`exactly once \(interrupted after \S+\)`).MatchString(text) {
+		t.Error("the narration does not say the run was interrupted")
+	}
+	if strings.Contains(text, "fault:") {
+		t.Error("the script went on after the interruption")
+	}
+}
+
+func TestConsoleRedrawsTheStatusLineOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	c := newConsole(&buf, true, false, time.Now())
+	c.progress("status 1")
+	c.say("milestone")
+	c.progress("status 2")
+	c.clearStatus()
+	got := buf.String()
+	// Each status overwrites the line; a milestone clears it, prints, and
+	// redraws it below.
+	want := regexp.MustCompile(`^\r\x1b\[K +\d+\.\ds  status 1` +
+		`\r\x1b\[K +\d+\.\ds  milestone\n +\d+\.\ds  status 1` +
+		`\r\x1b\[K +\d+\.\ds  status 2` +
+		`\r\x1b\[K$`)
+	if !want.MatchString(got) {
+		t.Fatalf("terminal output %q", got)
+	}
+
+	buf.Reset()
+	plain := newConsole(&buf, false, false, time.Now())
+	plain.progress("status 1")
+	plain.say("milestone")
+	plain.clearStatus()
+	if got := buf.String(); strings.Contains(got, "\r") || strings.Count(got, "\n") != 2 {
+		t.Fatalf("plain output %q", got)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	opts, err := ParseFlags(nil, &bytes.Buffer{}, &stderr)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if opts.Duration != DefaultDuration || opts.Rate != DefaultRate || len(opts.Brokers) != 0 || opts.Terminal {
+		t.Errorf("defaults: %+v", opts)
+	}
+
+	opts, err = ParseFlags([]string{"-duration", "10s", "-rate", "50", "-kafka", "a:9092, b:9092", "-quiet", "-v", "-log", "-"}, &bytes.Buffer{}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Duration != 10*time.Second || opts.Rate != 50 || strings.Join(opts.Brokers, ",") != "a:9092,b:9092" ||
+		!opts.Quiet || opts.LogLevel != "info" || opts.Log != io.Writer(&stderr) || opts.LogPath != "" {
+		t.Errorf("parsed: %+v", opts)
+	}
+
+	if _, err := ParseFlags([]string{"-h"}, &bytes.Buffer{}, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+	for _, args := range [][]string{
+		{"-nope"},
+		{"-duration", "1s"},
+		{"-rate", "-5"},
+		{"-kafka", "localhost"},
+		{"-token-lifetime", "10ms"},
+		{"extra"},
+	} {
+		stderr.Reset()
+		if _, err := ParseFlags(args, &bytes.Buffer{}, &stderr); !errors.Is(err, ErrUsage) {
+			t.Errorf("%v: err = %v, want ErrUsage", args, err)
+		}
+		if stderr.Len() == 0 {
+			t.Errorf("%v: nothing said on stderr", args)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the demo's writers, with a hook
+// seeing every write.
+type syncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	onWrite func(string)
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.onWrite != nil {
+		b.onWrite(string(p))
+	}
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,116 @@
+package demo
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ErrUsage wraps every problem with the demo's flags (exit status 2).
+var ErrUsage = errors.New("invalid demo flags")
+
+// ParseFlags parses the arguments of `analytics-bridge demo`. Usage and
+// problems go to stderr; -h returns flag.ErrHelp, anything else invalid an
+// error wrapping ErrUsage. Terminal is set from stdout (see IsTerminal), and
+// -log - sends the logs to stderr.
+func ParseFlags(args []string, stdout, stderr io.Writer) (Options, error) {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: analytics-bridge demo [flags]
+
+Runs the real bridge between an embedded upstream simulator and an embedded
+Kafka-protocol broker (or the cluster -kafka names), injects a dropped
+connection, a token expiry and a restart, and checks that every event became
+exactly one record.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	var (
+		opts    Options
+		brokers string
+		verbose bool
+	)
+	fs.DurationVar(&opts.Duration, "duration", DefaultDuration, "total length of the scripted run (faults are scheduled as fractions of it)")
+	fs.Float64Var(&opts.Rate, "rate", DefaultRate, "events per second the simulator emits")
+	fs.StringVar(&brokers, "kafka", "", "comma-separated host:port brokers of a real cluster (default: an embedded broker); topics get per-run names")
+	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of the simulator's OAuth tokens (default: the -duration)")
+	fs.BoolVar(&opts.Quiet, "quiet", false, "no progress display: only milestones and the verdict")
+	fs.BoolVar(&verbose, "v", false, "bridge and simulator logs at info level (default: warn)")
+	fs.StringVar(&opts.LogPath, "log", filepath.Join(os.TempDir(), "analytics-bridge-demo.log"), `file receiving the bridge and simulator logs ("-" for stderr)`)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Options{}, err
+		}
+		return Options{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return Options{}, err
+	}
+	for _, b := range strings.Split(brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			opts.Brokers = append(opts.Brokers, b)
+		}
+	}
+	if verbose {
+		opts.LogLevel = "info"
+	}
+	if opts.LogPath == "-" {
+		opts.LogPath, opts.Log = "", stderr
+	}
+	opts.Terminal = IsTerminal(stdout)
+	if err := opts.validate(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return Options{}, err
+	}
+	return opts, nil
+}
+
+// IsTerminal reports whether w is a character device (a terminal), where a
+// status line can be redrawn in place.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// validate checks values a user can get wrong; zero values mean defaults.
+func (o Options) validate() error {
+	var problems []string
+	if o.Duration != 0 && o.Duration < MinDuration {
+		problems = append(problems, fmt.Sprintf("-duration %s is shorter than %s", o.Duration, MinDuration))
+	}
+	if o.Rate < 0 || o.Rate > MaxRate || o.Rate != o.Rate {
+		problems = append(problems, fmt.Sprintf("-rate %v is outside (0, %d]", o.Rate, MaxRate))
+	}
+	if o.TokenLifetime < 0 || (o.TokenLifetime > 0 && o.TokenLifetime < time.Second) {
+		problems = append(problems, fmt.Sprintf("-token-lifetime %s is shorter than 1s", o.TokenLifetime))
+	}
+	for _, b := range o.Brokers {
+		if _, port, ok := strings.Cut(b, ":"); !ok || port == "" {
+			problems = append(problems, fmt.Sprintf("-kafka %q is not host:port", b))
+		}
+	}
+	switch o.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log level %q is not one of debug, info, warn, error", o.LogLevel))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrUsage, strings.Join(problems, "; "))
+	}
+	return nil
+}
