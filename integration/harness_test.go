@@ -23,7 +23,7 @@ const waitLimit = 90 * time.Second
 type verifyReport = verify.Report
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	kafka *kafkatest.Cluster
 	sim   *sim.Server
 	env   config.Env
@@ -31,13 +31,13 @@ type harness struct {
 
 // newHarness starts a simulator and a cluster; tweak adjusts the bridge's
 // environment (the same validation path as production).
-func newHarness(t *testing.T, sc sim.Config, tweak func(*config.Env)) *harness {
+func newHarness(t testing.TB, sc sim.Config, tweak func(*config.Env)) *harness {
 	t.Helper()
 	return newHarnessOn(t, kafkatest.Start(t), sc, tweak)
 }
 
 // newHarnessOn is newHarness on a given cluster.
-func newHarnessOn(t *testing.T, k *kafkatest.Cluster, sc sim.Config, tweak func(*config.Env)) *harness {
+func newHarnessOn(t testing.TB, k *kafkatest.Cluster, sc sim.Config, tweak func(*config.Env)) *harness {
 	t.Helper()
 	// The bridge starts where the simulator's log starts, so that the
 	// ledger and the topic cover the same events however slowly it starts.
@@ -135,7 +135,7 @@ func (h *harness) start() *running {
 }
 
 // stop cancels the bridge and returns Run's result.
-func (r *running) stop(t *testing.T) error {
+func (r *running) stop(t testing.TB) error {
 	t.Helper()
 	r.cancel()
 	select {
@@ -193,7 +193,7 @@ func (h *harness) ours(recs []kafkatest.Record) int {
 }
 
 // waitFor polls cond until it holds; what describes it on failure.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for !cond() {
@@ -234,7 +234,7 @@ func (h *harness) verify(recs []kafkatest.Record) verify.Report {
 }
 
 // requireExactlyOnce fails the test unless rep is exactly once.
-func requireExactlyOnce(t *testing.T, rep verify.Report) {
+func requireExactlyOnce(t testing.TB, rep verify.Report) {
 	t.Helper()
 	if !rep.OK() {
 		t.Fatalf("not exactly once: %s\nexamples: %v", rep, rep.Examples)
