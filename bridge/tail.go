@@ -2,12 +2,12 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 )
 
 // Record headers the bridge writes. Stream processors deduplicate on
@@ -64,39 +64,11 @@ func scanTail(ctx context.Context, client *kafka.Client, topic, bridge string, p
 }
 
 func scanPartition(ctx context.Context, client *kafka.Client, topic string, partition int, start, end int64, bridge string, since time.Time, res *scanResult) error {
-	for off := start; off < end; {
-		fetched, err := client.Fetch(ctx, &kafka.FetchRequest{
-			Topic: topic, Partition: partition, Offset: off,
-			MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond,
-		})
-		if err == nil {
-			err = fetched.Error
-		}
-		if err != nil {
-			return fmt.Errorf("scanning %s[%d] at offset %d: %w", topic, partition, off, err)
-		}
-		next := off
-		for {
-			r, err := fetched.Records.ReadRecord()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("scanning %s[%d]: %w", topic, partition, err)
-			}
-			next = r.Offset + 1
-			if r.Offset >= end {
-				break
-			}
-			res.records++
-			collect(r.Headers, bridge, since, res)
-		}
-		if next == off {
-			break // only markers left below the watermark
-		}
-		off = next
-	}
-	return nil
+	return checkpoint.ReadPartition(ctx, client, topic, partition, start, end, func(r kafka.Record) error {
+		res.records++
+		collect(r.Headers, bridge, since, res)
+		return nil
+	})
 }
 
 // collect adds the record's dedup key when it is ours.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -58,45 +57,19 @@ func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
 	}
 	var latest []byte
 	key := []byte(s.bridge)
-	for off := first; off < last; {
-		res, err := s.client.Fetch(ctx, &kafka.FetchRequest{
-			Topic: s.topic, Partition: 0, Offset: off,
-			MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 100 * time.Millisecond,
-		})
+	err = ReadPartition(ctx, s.client, s.topic, 0, first, last, func(r kafka.Record) error {
+		k, err := readAll(r.Key)
+		if err != nil || !bytes.Equal(k, key) {
+			return nil
+		}
+		latest, err = readAll(r.Value) // nil for a tombstone
 		if err != nil {
-			return Position{}, false, fmt.Errorf("reading checkpoint topic %q at offset %d: %w", s.topic, off, err)
+			return fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
 		}
-		if res.Error != nil {
-			return Position{}, false, fmt.Errorf("reading checkpoint topic %q at offset %d: %w", s.topic, off, res.Error)
-		}
-		next := off
-		for {
-			r, err := res.Records.ReadRecord()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return Position{}, false, fmt.Errorf("reading checkpoint topic %q: %w", s.topic, err)
-			}
-			next = r.Offset + 1
-			if r.Offset >= last {
-				break
-			}
-			k, err := readAll(r.Key)
-			if err != nil || !bytes.Equal(k, key) {
-				continue
-			}
-			latest, err = readAll(r.Value) // nil for a tombstone
-			if err != nil {
-				return Position{}, false, fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
-			}
-		}
-		if next == off {
-			// Nothing readable below the high watermark (for example only
-			// transaction markers): everything up to it has been seen.
-			break
-		}
-		off = next
+		return nil
+	})
+	if err != nil {
+		return Position{}, false, fmt.Errorf("loading the checkpoint: %w", err)
 	}
 	if latest == nil {
 		return Position{}, false, nil

@@ -19,6 +19,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 )
 
 // Cluster is a Kafka cluster for one test.
@@ -126,43 +128,22 @@ func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 			return nil, fmt.Errorf("offsets of %s[%d]: %w", topic, p.ID, err)
 		}
 		po := offs.Topics[topic][0]
-		for off := po.FirstOffset; off < po.LastOffset; {
-			res, err := client.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: p.ID, Offset: off, MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond})
-			if err == nil {
-				err = res.Error
+		err = checkpoint.ReadPartition(ctx, client, topic, p.ID, po.FirstOffset, po.LastOffset, func(r kafka.Record) error {
+			rec := Record{Partition: p.ID, Offset: r.Offset, Headers: map[string]string{}}
+			if r.Key != nil {
+				rec.Key, _ = io.ReadAll(r.Key)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("fetching %s[%d]@%d: %w", topic, p.ID, off, err)
+			if r.Value != nil {
+				rec.Value, _ = io.ReadAll(r.Value)
 			}
-			next := off
-			for {
-				r, err := res.Records.ReadRecord()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return nil, fmt.Errorf("reading %s[%d]: %w", topic, p.ID, err)
-				}
-				next = r.Offset + 1
-				if r.Offset >= po.LastOffset {
-					break
-				}
-				rec := Record{Partition: p.ID, Offset: r.Offset, Headers: map[string]string{}}
-				if r.Key != nil {
-					rec.Key, _ = io.ReadAll(r.Key)
-				}
-				if r.Value != nil {
-					rec.Value, _ = io.ReadAll(r.Value)
-				}
-				for _, h := range r.Headers {
-					rec.Headers[h.Key] = string(h.Value)
-				}
-				out = append(out, rec)
+			for _, h := range r.Headers {
+				rec.Headers[h.Key] = string(h.Value)
 			}
-			if next == off {
-				break
-			}
-			off = next
+			out = append(out, rec)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
