@@ -482,6 +482,7 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 			}
 			continue
 		}
+		w.tr.connected(since)
 		b.metrics.connects.Inc()
 		b.setState(StateStreaming)
 		b.log.Info().Time("since", since).Msg("connected to upstream")

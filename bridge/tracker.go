@@ -22,9 +22,12 @@ import (
 //     `lateness` after newer ones, every event older than Since arrived
 //     before the prefix ended, so it is in the prefix: replaying from Since
 //     loses nothing.
-//   - delivered holds the dedup key of every event with time >= Since that
-//     was written (or is being written) in this epoch or found by the scan
-//     that opened it, so whatever a replay from Since resends is dropped.
+//   - delivered holds the dedup key of every event that a connection may
+//     still resend: the next one replays from Since, and the current one,
+//     opened with an older since, keeps replaying until its events pass it
+//     (after an event at time R it sends nothing older than R - lateness).
+//     Keys older than both are pruned; newer ones, written (or being
+//     written) in this epoch or found by the scan that opened it, stay.
 //   - ScanFrom is taken from a snapshot of endOffsets whose `below` (the
 //     latest event time of any of our records under those offsets) is older
 //     than Since: so every record at or after Since is at or after ScanFrom.
@@ -44,6 +47,8 @@ type tracker struct {
 	snapshots []snapshot
 	delivered map[string]time.Time
 	arrivals  []keyTime // delivered keys in arrival order, for pruning
+	connSince time.Time // since of the current connection
+	connHigh  time.Time // latest event time read on the current connection
 	failure   error
 	failed    chan struct{} // closed at the first failure
 	empty     chan struct{} // closed when the pending items run out; nil when nobody waits
@@ -98,6 +103,20 @@ func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight in
 	return t
 }
 
+// connected starts a connection that replays from since.
+func (t *tracker) connected(since time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.connSince, t.connHigh = since, time.Time{}
+}
+
+// read notes an event read on the current connection.
+func (t *tracker) read(tm time.Time) {
+	if tm.After(t.connHigh) {
+		t.connHigh = tm
+	}
+}
+
 // seen reports whether the event was already delivered.
 func (t *tracker) seen(key string) bool {
 	t.mu.Lock()
@@ -121,6 +140,7 @@ func (t *tracker) acquire(ctx context.Context) error {
 func (t *tracker) begin(tm time.Time, key string, partition int) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.read(tm)
 	if key != "" {
 		t.delivered[key] = tm
 		t.arrivals = append(t.arrivals, keyTime{key, tm})
@@ -155,6 +175,7 @@ func (t *tracker) withdraw(seq uint64, key string) {
 func (t *tracker) duplicate(tm time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.read(tm)
 	t.push(item{time: tm, partition: -1, done: true})
 	t.pop()
 }
@@ -303,9 +324,17 @@ func (t *tracker) position(now time.Time) checkpoint.Position {
 		t.snapshots = t.snapshots[usable:]
 	}
 
-	// Keys older than since minus one more lateness window can only come
-	// back with an event later than the contract allows.
-	cutoff := since.Add(-t.lateness)
+	// Prune keys no connection can resend (see the invariants), keeping
+	// one more lateness window for events later than the contract allows.
+	current := t.connHigh.Add(-t.lateness)
+	if current.Before(t.connSince) {
+		current = t.connSince
+	}
+	cutoff := since
+	if current.Before(cutoff) {
+		cutoff = current
+	}
+	cutoff = cutoff.Add(-t.lateness)
 	n := 0
 	for n < len(t.arrivals) && t.arrivals[n].time.Before(cutoff) {
 		if tm, ok := t.delivered[t.arrivals[n].key]; ok && tm.Before(cutoff) {

@@ -210,3 +210,37 @@ func TestTrackerDrainedAndWithdraw(t *testing.T) {
 		t.Fatal("not drained after the last ack")
 	}
 }
+
+// A connection opened with an old since keeps replaying after the
+// checkpoint has moved on: its keys must outlive the checkpoint's since.
+func TestTrackerKeepsKeysTheCurrentReplayMayResend(t *testing.T) {
+	tr := newTestTracker(0)
+	tr.connected(at(0))
+	var seqs []uint64
+	for i, s := range []float64{10, 20, 30} {
+		seqs = append(seqs, add(t, tr, at(s), string(rune('a'+i)), 0))
+	}
+	// The connection closes while all three are in flight: the next one
+	// replays from the acknowledged position.
+	since := tr.resumeSince()
+	tr.connected(since)
+	// Then the acks arrive and the checkpoint moves to 30.
+	for i, seq := range seqs {
+		tr.complete(seq, int64(5+i), nil)
+	}
+	if p := tr.position(t0); !p.Since.Equal(at(30)) {
+		t.Fatalf("since = %v, want %v", p.Since, at(30))
+	}
+	// The replay from `since` now resends 10 and 20.
+	if !tr.seen("a") || !tr.seen("b") {
+		t.Fatal("keys pruned while the current connection's replay can still resend them")
+	}
+	// Once that connection has read past them, they go.
+	tr.duplicate(at(10))
+	tr.duplicate(at(20))
+	tr.duplicate(at(30))
+	tr.position(t0)
+	if tr.seen("a") || tr.seen("b") {
+		t.Error("keys kept after the replay passed them")
+	}
+}
