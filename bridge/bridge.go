@@ -464,7 +464,7 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+2)
 	for {
 		b.setState(StateConnecting)
-		since := w.tr.resumeSince()
+		since := w.tr.reconnect()
 		conn, err := b.dialer.dial(ctx, since)
 		if ctx.Err() != nil {
 			if conn != nil {
@@ -482,7 +482,6 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 			}
 			continue
 		}
-		w.tr.connected(since)
 		b.metrics.connects.Inc()
 		b.setState(StateStreaming)
 		b.log.Info().Time("since", since).Msg("connected to upstream")
@@ -650,7 +649,9 @@ func (w *writer) deadLetter(ctx context.Context, rej Rejected) error {
 }
 
 // gap writes a marker for events the upstream can no longer replay, so the
-// loss is visible in the topic itself, then moves the resume point to now.
+// loss is visible in the topic itself. The next connection resumes at `to`;
+// the checkpoint follows only once the marker is acknowledged, so a crash
+// in between writes the marker again rather than losing it.
 func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error {
 	value, err := json.Marshal(map[string]string{
 		"bridge":   w.b.cfg.BridgeName,
@@ -663,22 +664,24 @@ func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error
 	}
 	topic := w.b.cfg.KafkaTopic
 	key := []byte(w.b.cfg.BridgeName)
-	if err := w.send(ctx, time.Time{}, "", &outRecord{
+	return w.sendWith(ctx, "", &outRecord{
 		topic: topic, partition: w.partitionOf(key),
 		key: key, value: value, time: to,
 		headers: []kafka.Header{
 			{Key: HeaderGap, Value: []byte("true")},
 			{Key: HeaderBridge, Value: []byte(w.b.cfg.BridgeName)},
 		},
-	}); err != nil {
-		return err
-	}
-	w.tr.acceptGap(to)
-	return nil
+	}, func(partition int) uint64 { return w.tr.beginGap(to, partition) })
 }
 
-// send registers r with the tracker and queues it.
+// send registers r with the tracker as an event record (or, with key "",
+// another record) and queues it.
 func (w *writer) send(ctx context.Context, t time.Time, key string, r *outRecord) error {
+	return w.sendWith(ctx, key, r, func(partition int) uint64 { return w.tr.begin(t, key, partition) })
+}
+
+// sendWith queues r after register has given it its sequence number.
+func (w *writer) sendWith(ctx context.Context, key string, r *outRecord, register func(partition int) uint64) error {
 	if err := w.tr.acquire(ctx); err != nil {
 		return err
 	}
@@ -686,7 +689,7 @@ func (w *writer) send(ctx context.Context, t time.Time, key string, r *outRecord
 	if r.topic == w.b.cfg.KafkaTopic {
 		partition = r.partition
 	}
-	r.seq = w.tr.begin(t, key, partition)
+	r.seq = register(partition)
 	if err := w.prod.send(ctx, r); err != nil {
 		w.tr.withdraw(r.seq, key)
 		return err

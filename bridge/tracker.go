@@ -37,7 +37,8 @@ type tracker struct {
 
 	mu        sync.Mutex // guards everything below
 	base      checkpoint.Position
-	floor     time.Time // no Since before this (set when a gap is accepted)
+	floor     time.Time // no Since before this: an acknowledged gap marker's end
+	dialFloor time.Time // no connection before this: a gap marker's end, acknowledged or not
 	items     []item    // not yet popped, in arrival order
 	firstSeq  uint64    // seq of items[0]
 	nextSeq   uint64
@@ -56,6 +57,7 @@ type tracker struct {
 
 type item struct {
 	time      time.Time // zero for dead letters
+	floor     time.Time // gap markers: where the upstream resumes after the gap
 	partition int       // output-topic partition; -1 when not in the output topic
 	offset    int64
 	done      bool
@@ -103,11 +105,20 @@ func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight in
 	return t
 }
 
-// connected starts a connection that replays from since.
-func (t *tracker) connected(since time.Time) {
+// reconnect returns the since of the next connection and starts tracking
+// what that connection can resend, in one step: between the two, acks
+// could move since and prune keys the new connection's replay resends.
+// The gap floor applies at once here (the upstream cannot serve anything
+// older), but reaches the checkpoint only once its gap marker is written.
+func (t *tracker) reconnect() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	since := t.sinceLocked()
+	if since.Before(t.dialFloor) {
+		since = t.dialFloor
+	}
 	t.connSince, t.connHigh = since, time.Time{}
+	return since
 }
 
 // read notes an event read on the current connection.
@@ -222,6 +233,9 @@ func (t *tracker) pop() {
 		if it.time.After(t.highWater) {
 			t.highWater = it.time
 		}
+		if it.floor.After(t.floor) {
+			t.floor = it.floor
+		}
 		if it.partition >= 0 {
 			if it.offset+1 > t.end[it.partition] {
 				t.end[it.partition] = it.offset + 1
@@ -271,14 +285,15 @@ func (t *tracker) drained() <-chan struct{} {
 	return t.empty
 }
 
-// acceptGap moves the resume floor to now after the upstream could not
-// replay: the caller records the gap in the topic.
-func (t *tracker) acceptGap(now time.Time) {
+// beginGap registers a gap marker (after acquire): once it is written, no
+// checkpoint resumes before floor; connections skip to floor at once.
+func (t *tracker) beginGap(floor time.Time, partition int) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if now.After(t.floor) {
-		t.floor = now
+	if floor.After(t.dialFloor) {
+		t.dialFloor = floor
 	}
+	return t.push(item{floor: floor, partition: partition, owned: true})
 }
 
 // since is where a reconnect resumes; mu must be held.
@@ -291,13 +306,6 @@ func (t *tracker) sinceLocked() time.Time {
 		s = t.floor
 	}
 	return s
-}
-
-// resumeSince returns the since of the next connection.
-func (t *tracker) resumeSince() time.Time {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.sinceLocked()
 }
 
 // position returns the checkpoint for the acknowledged prefix, and prunes

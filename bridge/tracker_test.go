@@ -46,8 +46,8 @@ func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {
 	if !p.HighWater.Equal(at(30)) || !p.Since.Equal(at(28)) {
 		t.Fatalf("after all: high water %v since %v", p.HighWater, p.Since)
 	}
-	if !tr.resumeSince().Equal(at(28)) {
-		t.Errorf("resumeSince = %v", tr.resumeSince())
+	if got := tr.reconnect(); !got.Equal(at(28)) {
+		t.Errorf("reconnect since = %v", got)
 	}
 }
 
@@ -55,12 +55,22 @@ func TestTrackerSinceNeverBeforeBaseOrGapFloor(t *testing.T) {
 	tr := newTestTracker(time.Minute)
 	s := add(t, tr, at(10), "a", 0)
 	tr.complete(s, 5, nil)
-	if got := tr.resumeSince(); !got.Equal(at(0)) {
+	if got := tr.reconnect(); !got.Equal(at(0)) {
 		t.Errorf("since %v went below the base %v", got, at(0))
 	}
-	tr.acceptGap(at(500))
+	gap := add(t, tr, at(0), "", 0) // stands in for the slot
+	tr.complete(gap, 6, nil)
+	_ = tr.acquire(context.Background())
+	marker := tr.beginGap(at(500), 0)
+	if got := tr.reconnect(); !got.Equal(at(500)) {
+		t.Errorf("reconnect since %v, want the gap's end %v", got, at(500))
+	}
+	if got := tr.position(t0).Since; !got.Equal(at(0)) {
+		t.Errorf("checkpoint since %v moved past the gap before its marker was written", got)
+	}
+	tr.complete(marker, 7, nil)
 	if got := tr.position(t0).Since; !got.Equal(at(500)) {
-		t.Errorf("since %v, want the gap floor %v", got, at(500))
+		t.Errorf("since %v, want the gap floor %v once the marker is acknowledged", got, at(500))
 	}
 }
 
@@ -215,15 +225,14 @@ func TestTrackerDrainedAndWithdraw(t *testing.T) {
 // checkpoint has moved on: its keys must outlive the checkpoint's since.
 func TestTrackerKeepsKeysTheCurrentReplayMayResend(t *testing.T) {
 	tr := newTestTracker(0)
-	tr.connected(at(0))
+	tr.reconnect()
 	var seqs []uint64
 	for i, s := range []float64{10, 20, 30} {
 		seqs = append(seqs, add(t, tr, at(s), string(rune('a'+i)), 0))
 	}
 	// The connection closes while all three are in flight: the next one
 	// replays from the acknowledged position.
-	since := tr.resumeSince()
-	tr.connected(since)
+	tr.reconnect()
 	// Then the acks arrive and the checkpoint moves to 30.
 	for i, seq := range seqs {
 		tr.complete(seq, int64(5+i), nil)
