@@ -13,6 +13,8 @@ import (
 // ErrLeaseLost is the cause of a Lease's context once the lease is gone.
 var ErrLeaseLost = errors.New("bridge lease lost")
 
+var errTokenGone = errors.New("the group leader gave the token to another member")
+
 // leaseProtocol is the group protocol name; no consumer uses it, so a lease
 // group can never be confused with a real consumer group.
 const leaseProtocol = "analytics-bridge-lease"
@@ -23,8 +25,8 @@ const leaseProtocol = "analytics-bridge-lease"
 // token to one member, the current holder if there is one.
 //
 // Guarantee and limits: the holder heartbeats every third of the session
-// timeout and gives the lease up itself when no heartbeat has succeeded for
-// two thirds of it, while the coordinator hands the token to a standby only
+// timeout and gives the lease up itself when no heartbeat (or rejoin) has
+// succeeded for two thirds of it, every request bounded by that moment, while the coordinator hands the token to a standby only
 // after the holder has been silent for the whole session timeout. A holder
 // that is alive but cut off therefore stops before a standby starts, unless
 // its clock or scheduler stalls for longer than a third of the session
@@ -123,26 +125,30 @@ func (l *Lease) hold() {
 			return
 		case <-ticker.C:
 		}
-		err := l.heartbeat(l.ctx)
-		switch {
-		case err == nil:
-			lastOK = time.Now()
-		case errors.Is(err, kafka.RebalanceInProgress):
+		// Every request is bounded by the moment this holder must consider
+		// itself gone: a hung request must not outlive the lease.
+		deadline, cancel := context.WithDeadline(l.ctx, lastOK.Add(2*l.session/3))
+		err := l.heartbeat(deadline)
+		if errors.Is(err, kafka.RebalanceInProgress) {
 			// A standby joined or left: rejoin as the holder, within the
-			// rebalance timeout, to keep the token.
-			holder, jerr := l.join(l.ctx, true)
-			if jerr == nil && holder {
-				lastOK = time.Now()
-				continue
+			// same bound, to keep the token.
+			var holder bool
+			holder, err = l.join(deadline, true)
+			if err == nil && !holder {
+				err = errTokenGone
 			}
-			l.cancel(fmt.Errorf("%w: rejoin after rebalance: holder=%v err=%v", ErrLeaseLost, holder, jerr))
-			return
-		case errors.Is(err, kafka.UnknownMemberId), errors.Is(err, kafka.IllegalGeneration), errors.Is(err, kafka.FencedInstanceID):
-			l.cancel(fmt.Errorf("%w: %v", ErrLeaseLost, err))
+		}
+		cancel()
+		if err == nil {
+			lastOK = time.Now()
+			continue
+		}
+		if l.ctx.Err() != nil {
 			return
 		}
-		if time.Since(lastOK) > 2*l.session/3 {
-			l.cancel(fmt.Errorf("%w: no successful heartbeat for %s: %v", ErrLeaseLost, time.Since(lastOK).Round(time.Millisecond), err))
+		if errors.Is(err, errTokenGone) || errors.Is(err, kafka.UnknownMemberId) || errors.Is(err, kafka.IllegalGeneration) || errors.Is(err, kafka.FencedInstanceID) ||
+			time.Since(lastOK) >= 2*l.session/3 {
+			l.cancel(fmt.Errorf("%w: %v", ErrLeaseLost, err))
 			return
 		}
 	}
@@ -244,6 +250,10 @@ func (l *Lease) join(ctx context.Context, holding bool) (bool, error) {
 				continue
 			}
 			if errors.Is(err, kafka.UnknownMemberId) {
+				if holding {
+					// Evicted: another member may hold the token by now.
+					return false, err
+				}
 				l.setMember("", 0)
 			}
 			if attempt >= 50 {
