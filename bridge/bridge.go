@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -569,12 +570,13 @@ type writer struct {
 	parts map[string]int
 	dlqN  int // round-robin over dead-letter partitions
 
-	balancer kafka.Murmur2Balancer
-	outParts []int // 0..n-1 for the output topic
+	balancer   kafka.Murmur2Balancer
+	outParts   []int  // 0..n-1 for the output topic
+	bridgeName []byte // header value, shared by every record
 }
 
 func newWriter(b *Bridge, tr *tracker, prod *producer, parts map[string]int) *writer {
-	w := &writer{b: b, tr: tr, prod: prod, parts: parts}
+	w := &writer{b: b, tr: tr, prod: prod, parts: parts, bridgeName: []byte(b.cfg.BridgeName)}
 	for p := 0; p < parts[b.cfg.KafkaTopic]; p++ {
 		w.outParts = append(w.outParts, p)
 	}
@@ -598,7 +600,7 @@ func (w *writer) consume(ctx context.Context, s *session) (int, error) {
 			}
 		}
 		for _, rej := range f.Rejected {
-			if err := w.deadLetter(ctx, rej); err != nil {
+			if err := w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason); err != nil {
 				return frames, err
 			}
 		}
@@ -619,30 +621,43 @@ func (w *writer) event(ctx context.Context, ev *Event) error {
 		return nil
 	}
 	topic := w.b.cfg.KafkaTopic
-	at := ev.Time.Format(time.RFC3339Nano)
-	return w.send(ctx, ev.Time, ev.DedupKey, &outRecord{
+	dedup := []byte(ev.DedupKey)
+	r := &outRecord{
 		topic: topic, partition: w.partitionOf(ev.RecordKey),
 		key: ev.RecordKey, value: ev.Raw, time: ev.Time,
 		headers: []kafka.Header{
-			{Key: HeaderDedupKey, Value: []byte(ev.DedupKey)},
-			{Key: HeaderEventTime, Value: []byte(at)},
-			{Key: HeaderBridge, Value: []byte(w.b.cfg.BridgeName)},
+			{Key: HeaderDedupKey, Value: dedup},
+			{Key: HeaderEventTime, Value: ev.Time.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano)},
+			{Key: HeaderBridge, Value: w.bridgeName},
 		},
-	})
+	}
+	if r.size() > w.b.cfg.BatchBytes {
+		// The broker would refuse it on every replay, and the bridge would
+		// never get past it: dead-letter it instead, cut to fit.
+		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.b.cfg.BatchBytes, ev.DedupKey)
+		return w.deadLetter(ctx, ev.Time, ev.Raw[:w.b.cfg.BatchBytes/2], reason)
+	}
+	if bytes.Equal(r.key, dedup) {
+		r.key = dedup // one copy for key and header
+	}
+	return w.send(ctx, ev.Time, ev.DedupKey, r)
 }
 
-func (w *writer) deadLetter(ctx context.Context, rej Rejected) error {
+// deadLetter writes raw to the dead-letter topic with the reason. t is the
+// event time when the reject is an event (it still counts for the resume
+// position), zero otherwise.
+func (w *writer) deadLetter(ctx context.Context, t time.Time, raw []byte, reason string) error {
 	w.b.metrics.deadLetters.Inc()
-	w.b.log.Warn().Str("reason", rej.Reason).Int("bytes", len(rej.Raw)).Msg("sending to the dead-letter topic")
+	w.b.log.Warn().Str("reason", reason).Int("bytes", len(raw)).Msg("sending to the dead-letter topic")
 	topic := w.b.cfg.KafkaDLQTopic
 	w.dlqN++
 	now := time.Now().UTC()
-	return w.send(ctx, time.Time{}, "", &outRecord{
+	return w.send(ctx, t, "", &outRecord{
 		topic: topic, partition: w.dlqN % w.parts[topic],
-		value: rej.Raw, time: now,
+		value: raw, time: now,
 		headers: []kafka.Header{
-			{Key: HeaderError, Value: []byte(rej.Reason)},
-			{Key: HeaderBridge, Value: []byte(w.b.cfg.BridgeName)},
+			{Key: HeaderError, Value: []byte(reason)},
+			{Key: HeaderBridge, Value: w.bridgeName},
 			{Key: "bridge-received-at", Value: []byte(now.Format(time.RFC3339Nano))},
 		},
 	})
@@ -669,7 +684,7 @@ func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error
 		key: key, value: value, time: to,
 		headers: []kafka.Header{
 			{Key: HeaderGap, Value: []byte("true")},
-			{Key: HeaderBridge, Value: []byte(w.b.cfg.BridgeName)},
+			{Key: HeaderBridge, Value: w.bridgeName},
 		},
 	}, func(partition int) uint64 { return w.tr.beginGap(to, partition) })
 }

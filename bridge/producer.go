@@ -25,6 +25,20 @@ type outRecord struct {
 // ackFunc receives the outcome of every record the producer sent: the
 // offset it was written at, or the error that makes its fate unknown.
 // It is called from the producer's partition goroutines.
+// recordOverhead approximates a record's framing in a batch (length,
+// attributes, timestamp and offset deltas, header counts), so that batches
+// stay under the broker's message size limit.
+const recordOverhead = 32
+
+// size estimates r's share of a record batch.
+func (r *outRecord) size() int {
+	n := recordOverhead + len(r.key) + len(r.value)
+	for _, h := range r.headers {
+		n += len(h.Key) + len(h.Value) + 4
+	}
+	return n
+}
+
 type ackFunc func(r *outRecord, offset int64, err error)
 
 type producerConfig struct {
@@ -116,22 +130,36 @@ var errProducerStopped = errors.New("producer stopped after an earlier failure")
 func (p *producer) run(topic string, partition int, q chan *outRecord) {
 	defer p.wg.Done()
 	var failed error
+	var carry *outRecord // read, but did not fit the previous batch
 	batch := make([]*outRecord, 0, p.cfg.batchSize)
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
 	for {
-		first, ok := <-q
-		if !ok {
-			return
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-q; !ok {
+				return
+			}
 		}
 		batch = append(batch[:0], first)
-		size := len(first.value)
+		size := first.size()
 		open := true
 		if p.cfg.linger > 0 {
 			linger.Reset(p.cfg.linger)
 		}
+		// add appends r unless it would push the batch past batchBytes.
+		add := func(r *outRecord) bool {
+			if size+r.size() > p.cfg.batchBytes {
+				carry = r
+				return false
+			}
+			batch, size = append(batch, r), size+r.size()
+			return true
+		}
 	collect:
-		for len(batch) < p.cfg.batchSize && size < p.cfg.batchBytes {
+		for len(batch) < p.cfg.batchSize {
 			if p.cfg.linger <= 0 {
 				select {
 				case r, ok := <-q:
@@ -139,7 +167,9 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 						open = false
 						break collect
 					}
-					batch, size = append(batch, r), size+len(r.value)
+					if !add(r) {
+						break collect
+					}
 				default:
 					break collect
 				}
@@ -151,7 +181,9 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 					open = false
 					break collect
 				}
-				batch, size = append(batch, r), size+len(r.value)
+				if !add(r) {
+					break collect
+				}
 			case <-linger.C:
 				break collect
 			}
@@ -176,10 +208,7 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 			}
 		}
 		if !open {
-			for r := range q {
-				p.onAck(r, -1, errProducerStopped)
-			}
-			return
+			return // closed and drained; a carried record is never left behind (see add)
 		}
 	}
 }

@@ -57,6 +57,7 @@ type tracker struct {
 
 type item struct {
 	time      time.Time // zero for dead letters
+	arrived   time.Time // when it was read: caps what a future-dated event does to the high water
 	floor     time.Time // gap markers: where the upstream resumes after the gap
 	partition int       // output-topic partition; -1 when not in the output topic
 	offset    int64
@@ -156,7 +157,7 @@ func (t *tracker) begin(tm time.Time, key string, partition int) uint64 {
 		t.delivered[key] = tm
 		t.arrivals = append(t.arrivals, keyTime{key, tm})
 	}
-	return t.push(item{time: tm, partition: partition, owned: true})
+	return t.push(item{time: tm, arrived: time.Now(), partition: partition, owned: true})
 }
 
 // withdraw undoes the latest begin, whose record could not be queued.
@@ -187,7 +188,7 @@ func (t *tracker) duplicate(tm time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.read(tm)
-	t.push(item{time: tm, partition: -1, done: true})
+	t.push(item{time: tm, arrived: time.Now(), partition: -1, done: true})
 	t.pop()
 }
 
@@ -230,8 +231,15 @@ func (t *tracker) pop() {
 	n := 0
 	for n < len(t.items) && t.items[n].done {
 		it := t.items[n]
-		if it.time.After(t.highWater) {
-			t.highWater = it.time
+		// An event dated in the future (a skewed clock upstream) must not
+		// drag since ahead of the upstream's now, or every reconnect would
+		// be refused as "since in the future"; it still counts in `below`.
+		hw := it.time
+		if hw.After(it.arrived) {
+			hw = it.arrived
+		}
+		if hw.After(t.highWater) {
+			t.highWater = hw
 		}
 		if it.floor.After(t.floor) {
 			t.floor = it.floor

@@ -9,7 +9,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 )
 
-var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var t0 = time.Date(2020, 1, 2, 10, 0, 0, 0, time.UTC) // in the past: see TestTrackerCapsFutureEventTimes
 
 func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
 
@@ -251,5 +251,21 @@ func TestTrackerKeepsKeysTheCurrentReplayMayResend(t *testing.T) {
 	tr.position(t0)
 	if tr.seen("a") || tr.seen("b") {
 		t.Error("keys kept after the replay passed them")
+	}
+}
+
+// An event dated in the future must not move since past the bridge's now,
+// but a scan must still find it (below keeps its real time).
+func TestTrackerCapsFutureEventTimes(t *testing.T) {
+	tr := newTestTracker(0)
+	future := time.Now().Add(time.Hour)
+	seq := add(t, tr, future, "f", 0)
+	tr.complete(seq, 5, nil)
+	p := tr.position(time.Now())
+	if p.HighWater.After(time.Now()) {
+		t.Fatalf("high water %v is in the future", p.HighWater)
+	}
+	if p.ScanFrom[0] != 5 {
+		t.Errorf("ScanFrom = %d: the future record at offset 5 must stay in the scan", p.ScanFrom[0])
 	}
 }

@@ -2,10 +2,12 @@ package integration_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -41,4 +43,31 @@ func TestMalformedInputGoesToTheDeadLetterTopic(t *testing.T) {
 			t.Errorf("dead letters lack %q:\n%s", want, joined)
 		}
 	}
+}
+
+// An event larger than KAFKA_BATCH_BYTES would be refused by the broker on
+// every replay; it goes to the dead-letter topic, cut to fit, and the
+// stream goes on.
+func TestOversizedEventIsDeadLetteredNotRetriedForever(t *testing.T) {
+	h := newHarness(t, sim.Config{Rate: 300, MaxEvents: 600, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		e.KafkaBatchBytes = "65536"
+	})
+	h.start()
+	h.waitConnections(1)
+	_ = h.sim.WaitEmitted(t.Context(), 100)
+	big := `{"id":"huge","timestamp":"` + time.Now().UTC().Format(time.RFC3339Nano) + `","eventBody":{"pad":"` + strings.Repeat("x", 200000) + `"}}`
+	h.sim.InjectFrame([]byte(big))
+	requireExactlyOnce(t, h.waitDelivered())
+	waitFor(t, "the oversized event in the dead-letter topic", func() bool {
+		recs, err := h.kafka.ReadAll(t.Context(), h.env.KafkaTopic+".dlq")
+		if err != nil {
+			return false
+		}
+		for _, r := range recs {
+			if strings.Contains(r.Headers[bridge.HeaderError], "dedup key huge") && len(r.Value) <= 65536 {
+				return true
+			}
+		}
+		return false
+	})
 }
