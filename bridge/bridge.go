@@ -246,6 +246,12 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 		}
 		b.setState(StateRecovering)
 		d := bo.next()
+		if errors.Is(err, errEpochFailed) {
+			// A produce request the broker had already read when the
+			// connection broke can still be appended after we gave up on
+			// it; give it time to land before the scan decides what exists.
+			d = max(d, writeSettle)
+		}
 		b.log.Warn().Err(err).Dur("retry_in", d).Time("since", pos.Since).Msg("epoch ended; rescanning the output topic before resuming")
 		if err := sleep(runCtx, d); err != nil {
 			return leaseCause(runCtx, nil)
@@ -322,6 +328,13 @@ func scanEnd(ctx context.Context, client *kafka.Client, topic string, partitions
 	}
 	return end, nil
 }
+
+// writeSettle is how long the bridge waits after a write with an unknown
+// outcome before it scans the output topic. Kafka appends a request it has
+// read even when the client's connection is gone; that takes milliseconds
+// on a healthy broker. kafka-go has no idempotent producer, which would
+// make this wait unnecessary (README: limits).
+const writeSettle = time.Second
 
 // errEpochFailed ends an epoch whose writes have an unknown outcome.
 var errEpochFailed = errors.New("a write to Kafka failed")
