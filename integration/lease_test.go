@@ -4,7 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
@@ -76,5 +79,34 @@ func TestConfigurationErrorsNameTheVariable(t *testing.T) {
 	}
 	if n := len(h.sim.Connections()); n != 0 {
 		t.Errorf("bridge connected upstream %d times without a topic to write to", n)
+	}
+}
+
+// TestCorruptCheckpointStopsWithAClearError: an unreadable checkpoint must
+// never turn into a silent restart from "now".
+func TestCorruptCheckpointStopsWithAClearError(t *testing.T) {
+	h := newHarness(t, sim.Config{Rate: 10, MaxEvents: 10}, nil)
+	client := h.kafka.Client()
+	store := checkpoint.NewStore(client, h.env.CheckpointTopic, h.env.BridgeName)
+	if err := store.EnsureTopic(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Produce(t.Context(), &kafka.ProduceRequest{Topic: h.env.CheckpointTopic, Partition: 0, RequiredAcks: kafka.RequireAll,
+		Records: kafka.NewRecordReader(kafka.Record{Key: kafka.NewBytes([]byte(h.env.BridgeName)), Value: kafka.NewBytes([]byte(`{"v":1,"since":`))})})
+	if err != nil || res.Error != nil {
+		t.Fatalf("writing a corrupt checkpoint: %v %v", err, res)
+	}
+	r := h.start()
+	select {
+	case err := <-r.done:
+		r.done <- err
+		if !errorsIs(err, checkpoint.ErrCorrupt) || !contains(err.Error(), "BRIDGE_NAME") {
+			t.Fatalf("Run = %v, want ErrCorrupt with advice", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("bridge ran on a corrupt checkpoint")
+	}
+	if n := len(h.sim.Connections()); n != 0 {
+		t.Errorf("bridge connected upstream %d times without a position", n)
 	}
 }
