@@ -149,44 +149,34 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 		if p.cfg.linger > 0 {
 			linger.Reset(p.cfg.linger)
 		}
-		// add appends r unless it would push the batch past batchBytes.
-		add := func(r *outRecord) bool {
+		for len(batch) < p.cfg.batchSize {
+			var r *outRecord
+			received, ok := false, false
+			if p.cfg.linger > 0 {
+				select {
+				case r, ok = <-q:
+					received = true
+				case <-linger.C:
+				}
+			} else {
+				select {
+				case r, ok = <-q:
+					received = true
+				default:
+				}
+			}
+			if !received {
+				break // the linger is over, or nothing more is queued
+			}
+			if !ok {
+				open = false
+				break
+			}
 			if size+r.size() > p.cfg.batchBytes {
-				carry = r
-				return false
+				carry = r // starts the next batch
+				break
 			}
 			batch, size = append(batch, r), size+r.size()
-			return true
-		}
-	collect:
-		for len(batch) < p.cfg.batchSize {
-			if p.cfg.linger <= 0 {
-				select {
-				case r, ok := <-q:
-					if !ok {
-						open = false
-						break collect
-					}
-					if !add(r) {
-						break collect
-					}
-				default:
-					break collect
-				}
-				continue
-			}
-			select {
-			case r, ok := <-q:
-				if !ok {
-					open = false
-					break collect
-				}
-				if !add(r) {
-					break collect
-				}
-			case <-linger.C:
-				break collect
-			}
 		}
 		linger.Stop()
 
@@ -208,7 +198,7 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 			}
 		}
 		if !open {
-			return // closed and drained; a carried record is never left behind (see add)
+			return // closed and drained; a carried record never comes with a closed queue
 		}
 	}
 }

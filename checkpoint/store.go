@@ -23,9 +23,6 @@ func NewStore(client *kafka.Client, topic, bridge string) *Store {
 	return &Store{client: client, topic: topic, bridge: bridge}
 }
 
-// Topic is the checkpoint topic's name.
-func (s *Store) Topic() string { return s.topic }
-
 // EnsureTopic creates the compacted checkpoint topic when it does not exist.
 // replication -1 asks for the broker's default replication factor.
 func (s *Store) EnsureTopic(ctx context.Context, replication int) error {

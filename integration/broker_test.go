@@ -2,7 +2,6 @@ package integration_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -217,16 +216,6 @@ func TestCheckpointCompaction(t *testing.T) {
 	after, total := countOurs()
 	t.Logf("checkpoints of %s: %d written, %d left after compaction (%d records in the topic)", h.env.BridgeName, before, after, total)
 	h.start()
-	requireExactlyOnce(t, waitUntilLedgerIn(t, h, context.Background()))
-}
-
-// waitUntilLedgerIn stops generation, waits until the topic holds the
-// ledger and reports.
-func waitUntilLedgerIn(t *testing.T, h *harness, _ context.Context) verifyReport {
-	t.Helper()
 	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+500)
-	h.sim.Pause()
-	want := len(h.sim.Ledger())
-	waitFor(t, fmt.Sprintf("%d records", want), func() bool { return h.oursNow() >= want })
-	return h.verify(h.records())
+	requireExactlyOnce(t, h.pauseAndVerify())
 }

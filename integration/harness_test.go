@@ -20,8 +20,6 @@ import (
 // waitLimit bounds every wait; generous because CI machines are loaded.
 const waitLimit = 90 * time.Second
 
-type verifyReport = verify.Report
-
 type harness struct {
 	t     testing.TB
 	kafka *kafkatest.Cluster
@@ -219,6 +217,16 @@ func (h *harness) waitDone() {
 func (h *harness) waitDelivered() verify.Report {
 	h.t.Helper()
 	h.waitDone()
+	want := len(h.sim.Ledger())
+	waitFor(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() bool { return h.oursNow() >= want })
+	return h.verify(h.records())
+}
+
+// pauseAndVerify stops generation, waits until the topic holds the ledger,
+// and reports.
+func (h *harness) pauseAndVerify() verify.Report {
+	h.t.Helper()
+	h.sim.Pause()
 	want := len(h.sim.Ledger())
 	waitFor(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() bool { return h.oursNow() >= want })
 	return h.verify(h.records())
