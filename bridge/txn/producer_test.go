@@ -1,0 +1,232 @@
+package txn_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
+)
+
+// cluster returns the brokers of KAFKA_BROKERS, or of an embedded broker.
+func cluster(t *testing.T) []string {
+	t.Helper()
+	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
+		return strings.Split(env, ",")
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
+
+func createTopic(t *testing.T, client *kafka.Client, topic string) {
+	t.Helper()
+	res, err := client.CreateTopics(t.Context(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Errors[topic]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		t.Fatal(err)
+	}
+}
+
+func records(values ...string) []kafka.Record {
+	out := make([]kafka.Record, len(values))
+	for i, v := range values {
+		out[i] = kafka.Record{Time: time.Now(), Key: kafka.NewBytes([]byte("k")), Value: kafka.NewBytes([]byte(v)),
+			Headers: []kafka.Header{{Key: "h", Value: []byte(v)}}}
+	}
+	return out
+}
+
+// readCommitted returns the values of topic[0] a read_committed consumer
+// sees, read by franz-go (independent of the code under test).
+func readCommitted(t *testing.T, brokers []string, topic string) []string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	// A marker record written after everything else tells when the read is done.
+	var out []string
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("end")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatalf("reading %s: %v", topic, err)
+		}
+		done := false
+		fs.EachRecord(func(r *kgo.Record) {
+			if string(r.Value) == "end" {
+				done = true
+				return
+			}
+			out = append(out, string(r.Value))
+		})
+		if done {
+			return out
+		}
+	}
+}
+
+func TestIdempotentResendIsDeduplicated(t *testing.T) {
+	brokers := cluster(t)
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
+	topic := "txn-idem-" + strings.ToLower(t.Name())
+	createTopic(t, client, topic)
+	ctx := t.Context()
+	p, err := txn.Init(ctx, client, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, codec := range []kafka.Compression{0, kafka.Lz4} {
+		batch, err := p.Encode(records("a", "b"), codec, 0+int32(codec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = batch
+	}
+	first, err := p.Encode(records("a", "b"), kafka.Lz4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off1, err := p.Produce(ctx, topic, 0, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer "was lost": the same bytes again must not append.
+	off2, err := p.Produce(ctx, topic, 0, first)
+	if err != nil {
+		t.Fatalf("resending the same batch: %v", err)
+	}
+	if off2 != off1 && off2 != -1 {
+		t.Errorf("resent batch answered offset %d, first send %d", off2, off1)
+	}
+	next, err := p.Encode(records("c"), 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Produce(ctx, topic, 0, next); err != nil {
+		t.Fatal(err)
+	}
+	// A sequence gap is refused and classified as needing a new epoch.
+	gap, err := p.Encode(records("d"), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Produce(ctx, topic, 0, gap); txn.Classify(err) != txn.Reinit {
+		t.Errorf("sequence gap: %v (%s), want reinit", err, txn.Classify(err))
+	}
+	if got := strings.Join(readCommitted(t, brokers, topic), ","); got != "a,b,c" {
+		t.Errorf("topic holds %q, want a,b,c", got)
+	}
+}
+
+func TestTransactionsCommitAbortAndFence(t *testing.T) {
+	brokers := cluster(t)
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
+	topic := "txn-tx-" + strings.ToLower(t.Name())
+	createTopic(t, client, topic)
+	ctx := t.Context()
+	txnID := topic + "-id"
+	old, err := txn.Init(ctx, client, txnID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(p *txn.Producer, seq int32, values ...string) error {
+		if err := p.AddPartitions(ctx, topic, 0); err != nil {
+			return err
+		}
+		b, err := p.Encode(records(values...), kafka.Lz4, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.Produce(ctx, topic, 0, b)
+		return err
+	}
+	if err := write(old, 0, "committed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.EndTxn(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(old, 1, "aborted"); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.EndTxn(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	// An open transaction of the old instance is aborted by the new one.
+	if err := write(old, 2, "zombie"); err != nil {
+		t.Fatal(err)
+	}
+	current, err := txn.Init(ctx, client, txnID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if current.Identity().Epoch <= old.Identity().Epoch && current.Identity().ID == old.Identity().ID {
+		t.Errorf("epoch did not grow: %+v then %+v", old.Identity(), current.Identity())
+	}
+	if err := write(old, 3, "fenced"); txn.Classify(err) != txn.Fenced || !errors.Is(err, txn.ErrFenced) {
+		t.Errorf("old producer after fencing: %v (%s), want fenced", err, txn.Classify(err))
+	}
+	if err := old.EndTxn(ctx, true); txn.Classify(err) != txn.Fenced {
+		t.Errorf("old producer's commit after fencing: %v, want fenced", err)
+	}
+	if err := write(current, 0, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := current.EndTxn(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(readCommitted(t, brokers, topic), ","); got != "committed,new" {
+		t.Errorf("read_committed sees %q, want committed,new", got)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err  error
+		want txn.Outcome
+	}{
+		{nil, txn.Done},
+		{kafka.DuplicateSequenceNumber, txn.Done},
+		{kafka.RequestTimedOut, txn.Retry},
+		{kafka.NotCoordinatorForGroup, txn.Retry},
+		{kafka.ConcurrentTransactions, txn.Retry},
+		{kafka.GroupLoadInProgress, txn.Retry},
+		{kafka.NotLeaderForPartition, txn.Retry},
+		{context.DeadlineExceeded, txn.Retry},
+		{errors.New("unexpected EOF"), txn.Retry},
+		{kafka.ProducerFenced, txn.Fenced},
+		{kafka.InvalidProducerEpoch, txn.Fenced},
+		{kafka.InvalidTransactionState, txn.Fenced},
+		{kafka.OutOfOrderSequenceNumber, txn.Reinit},
+		{kafka.UnknownProducerId, txn.Reinit},
+		{kafka.MessageSizeTooLarge, txn.Permanent},
+		{kafka.TopicAuthorizationFailed, txn.Permanent},
+		{kafka.TransactionalIDAuthorizationFailed, txn.Permanent},
+		{kafka.InvalidMessage, txn.Permanent},
+	}
+	for _, tt := range tests {
+		if got := txn.Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
