@@ -34,8 +34,12 @@ type Position struct {
 	// every record of this bridge with an event time at or after Since lies.
 	// A partition missing from the map is scanned from its start.
 	ScanFrom map[int]int64
-	// Written is when the position was saved (informational).
+	// Written is when the position was saved, by the writer's clock. A
+	// standby in transactional mode reads it as the writer's heartbeat.
 	Written time.Time
+	// Writer is the BRIDGE_INSTANCE_ID of the instance that saved it ("" in
+	// checkpoints written before it existed).
+	Writer string
 }
 
 // wire is the versioned JSON form; field names are short but readable, since
@@ -48,6 +52,7 @@ type wire struct {
 	HighWater time.Time        `json:"high_water"`
 	ScanFrom  map[string]int64 `json:"scan_from"`
 	Written   time.Time        `json:"written"`
+	Writer    string           `json:"writer,omitempty"`
 }
 
 // Encode returns the record value for p.
@@ -60,6 +65,7 @@ func Encode(p Position) ([]byte, error) {
 		HighWater: p.HighWater.UTC(),
 		ScanFrom:  make(map[string]int64, len(p.ScanFrom)),
 		Written:   p.Written.UTC(),
+		Writer:    p.Writer,
 	}
 	for part, off := range p.ScanFrom {
 		w.ScanFrom[strconv.Itoa(part)] = off
@@ -99,6 +105,7 @@ func Decode(b []byte) (Position, error) {
 		HighWater: w.HighWater,
 		ScanFrom:  make(map[int]int64, len(w.ScanFrom)),
 		Written:   w.Written,
+		Writer:    w.Writer,
 	}
 	for k, off := range w.ScanFrom {
 		part, err := strconv.Atoi(k)

@@ -45,28 +45,40 @@ func (s *Store) EnsureTopic(ctx context.Context, replication int) error {
 	return nil
 }
 
-// Load returns the bridge's latest position by reading the checkpoint
-// topic up to its high watermark. found is false when none was ever written.
+// loadWindow is how many offsets at the checkpoint topic's end Load reads
+// first. Compaction keeps only the active segment uncompacted, but that can
+// hold days of checkpoints (one per commit), so Load reads backwards from
+// the end in growing windows instead of the whole log from its start.
+const loadWindow = 256
+
+// Load returns the bridge's latest committed position. found is false when
+// none was ever written (or the latest is a tombstone).
 func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
 	first, last, err := s.bounds(ctx)
 	if err != nil {
 		return Position{}, false, err
 	}
-	var latest []byte
 	key := []byte(s.bridge)
-	err = ReadPartition(ctx, s.client, s.topic, 0, first, last, func(r kafka.Record) error {
-		k, err := readAll(r.Key)
-		if err != nil || !bytes.Equal(k, key) {
+	var latest []byte
+	seen := false
+	for end, window := last, int64(loadWindow); end > first && !seen; window *= 4 {
+		start := max(first, end-window)
+		err = ReadPartition(ctx, s.client, s.topic, 0, start, end, func(r kafka.Record) error {
+			k, err := readAll(r.Key)
+			if err != nil || !bytes.Equal(k, key) {
+				return nil
+			}
+			latest, err = readAll(r.Value) // nil for a tombstone
+			if err != nil {
+				return fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
+			}
+			seen = true
 			return nil
-		}
-		latest, err = readAll(r.Value) // nil for a tombstone
+		})
 		if err != nil {
-			return fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
+			return Position{}, false, fmt.Errorf("loading the checkpoint: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return Position{}, false, fmt.Errorf("loading the checkpoint: %w", err)
+		end = start
 	}
 	if latest == nil {
 		return Position{}, false, nil
@@ -81,10 +93,23 @@ func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
 	return p, true, nil
 }
 
-// Save writes p, waiting for every in-sync replica.
-func (s *Store) Save(ctx context.Context, p Position) error {
+// Topic is the checkpoint topic; the position lives in its partition 0.
+func (s *Store) Topic() string { return s.topic }
+
+// Record returns p as the record Save would write, for a caller that writes
+// it itself (inside a transaction, with the records it covers).
+func (s *Store) Record(p Position) (kafka.Record, error) {
 	p.Bridge = s.bridge
 	value, err := Encode(p)
+	if err != nil {
+		return kafka.Record{}, err
+	}
+	return kafka.Record{Time: p.Written, Key: kafka.NewBytes([]byte(s.bridge)), Value: kafka.NewBytes(value)}, nil
+}
+
+// Save writes p, waiting for every in-sync replica.
+func (s *Store) Save(ctx context.Context, p Position) error {
+	rec, err := s.Record(p)
 	if err != nil {
 		return err
 	}
@@ -92,11 +117,7 @@ func (s *Store) Save(ctx context.Context, p Position) error {
 		Topic:        s.topic,
 		Partition:    0,
 		RequiredAcks: kafka.RequireAll,
-		Records: kafka.NewRecordReader(kafka.Record{
-			Time:  p.Written,
-			Key:   kafka.NewBytes([]byte(s.bridge)),
-			Value: kafka.NewBytes(value),
-		}),
+		Records:      kafka.NewRecordReader(rec),
 	})
 	if err != nil {
 		return fmt.Errorf("writing checkpoint to %q: %w", s.topic, err)
