@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +22,10 @@ import (
 // StartNow is the START_SINCE value that starts a bridge without a checkpoint
 // at the current time.
 const StartNow = "now"
+
+// TransactionalIDPrefix precedes BRIDGE_NAME in the transactional id (grant
+// it with a prefixed ACL).
+const TransactionalIDPrefix = "analytics-bridge.txn."
 
 // Values of ON_STALE_SINCE.
 const (
@@ -47,7 +53,8 @@ type Env struct {
 	KafkaTopic           string `envconfig:"KAFKA_TOPIC" default:"analytics.events" desc:"topic receiving one record per event"`
 	KafkaDLQTopic        string `envconfig:"KAFKA_DLQ_TOPIC" desc:"dead-letter topic for frames and events that cannot be delivered as events (default <KAFKA_TOPIC>.dlq)"`
 	CheckpointTopic      string `envconfig:"CHECKPOINT_TOPIC" default:"analytics-bridge.checkpoints" desc:"compacted topic holding one resume position per BRIDGE_NAME"`
-	BridgeName           string `envconfig:"BRIDGE_NAME" default:"analytics-bridge" desc:"this bridge's identity: checkpoint key, lease name and bridge-name header"`
+	BridgeName           string `envconfig:"BRIDGE_NAME" default:"analytics-bridge" desc:"this bridge's identity: checkpoint key, lease name, transactional id and bridge-name header"`
+	BridgeInstanceID     string `envconfig:"BRIDGE_INSTANCE_ID" desc:"this instance among those sharing BRIDGE_NAME (default: the host name); a restart with the same id takes over at once, another instance waits LEASE_SESSION_TIMEOUT"`
 	KafkaCreateTopics    string `envconfig:"KAFKA_CREATE_TOPICS" default:"true" desc:"create missing topics at start"`
 	KafkaTopicPartitions string `envconfig:"KAFKA_TOPIC_PARTITIONS" default:"3" desc:"partitions of the event and dead-letter topics when the bridge creates them"`
 	KafkaReplication     string `envconfig:"KAFKA_REPLICATION_FACTOR" default:"-1" desc:"replication factor of topics the bridge creates (-1: the broker's default.replication.factor)"`
@@ -58,6 +65,9 @@ type Env struct {
 	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
 	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"deadline of one produce request"`
 	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
+	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
+	KafkaCommitInterval  string `envconfig:"KAFKA_COMMIT_INTERVAL" default:"100ms" desc:"how often a transaction commits; a read_committed consumer sees a record at most this much (plus the commit) after it was written"`
+	KafkaTxnTimeout      string `envconfig:"KAFKA_TRANSACTION_TIMEOUT" default:"60s" desc:"transaction timeout sent to the coordinator; must not exceed the broker's transaction.max.timeout.ms (default 15m)"`
 
 	StartSince     string `envconfig:"START_SINCE" default:"now" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
 	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
@@ -72,7 +82,7 @@ type Env struct {
 	PingInterval        string `envconfig:"PING_INTERVAL" default:"20s" desc:"how often to send {\"message\":\"ping\"} to the upstream"`
 	MaxFrameBytes       string `envconfig:"MAX_FRAME_BYTES" default:"8388608" desc:"largest upstream frame accepted"`
 	CheckpointInterval  string `envconfig:"CHECKPOINT_INTERVAL" default:"1s" desc:"how often the acknowledged position is written to CHECKPOINT_TOPIC"`
-	LeaseSessionTimeout string `envconfig:"LEASE_SESSION_TIMEOUT" default:"10s" desc:"how long a silent bridge keeps its BRIDGE_NAME lease before a standby takes over"`
+	LeaseSessionTimeout string `envconfig:"LEASE_SESSION_TIMEOUT" default:"10s" desc:"how long a silent bridge keeps its BRIDGE_NAME before a standby takes over (transactions: no checkpoint for this long; otherwise: the consumer-group lease's session)"`
 	ShutdownTimeout     string `envconfig:"SHUTDOWN_TIMEOUT" default:"15s" desc:"bound on flushing and the final checkpoint after SIGINT/SIGTERM"`
 
 	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"address serving /healthz and /metrics (empty: disabled)"`
@@ -100,6 +110,14 @@ type Config struct {
 	MaxInFlight       int
 	WriteTimeout      time.Duration
 	KafkaClientID     string
+	// Transactions is KAFKA_TRANSACTIONS; TransactionalID is derived from
+	// BRIDGE_NAME when it is on.
+	Transactions       bool
+	TransactionalID    string
+	CommitInterval     time.Duration
+	TransactionTimeout time.Duration
+	// InstanceID is BRIDGE_INSTANCE_ID, or the host name.
+	InstanceID string
 
 	// StartSince is the zero time when START_SINCE is "now".
 	StartSince     time.Time
@@ -169,6 +187,31 @@ func Load() (Config, error) {
 	return env.Validate()
 }
 
+// Defaults returns the environment with every variable at its declared
+// default (the struct tags are the one place defaults are written); tests
+// and the demo override only what differs.
+func Defaults() Env {
+	var e Env
+	v := reflect.ValueOf(&e).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if def, ok := v.Type().Field(i).Tag.Lookup("default"); ok {
+			v.Field(i).SetString(def)
+		}
+	}
+	return e
+}
+
+// Environ returns e as NAME=value pairs, for a child process that must read
+// exactly this environment.
+func (e Env) Environ() []string {
+	v := reflect.ValueOf(e)
+	out := make([]string, 0, v.NumField())
+	for i := 0; i < v.NumField(); i++ {
+		out = append(out, v.Type().Field(i).Tag.Get("envconfig")+"="+v.Field(i).String())
+	}
+	return out
+}
+
 // Validate converts the raw values and reports every problem at once.
 func (e Env) Validate() (Config, error) {
 	v := validator{}
@@ -219,6 +262,23 @@ func (e Env) Validate() (Config, error) {
 	c.Linger = v.duration("KAFKA_LINGER", e.KafkaLinger, 0)
 	c.MaxInFlight = v.intRange("KAFKA_MAX_IN_FLIGHT", e.KafkaMaxInFlight, 1, 10_000_000)
 	c.WriteTimeout = v.duration("KAFKA_WRITE_TIMEOUT", e.KafkaWriteTimeout, time.Millisecond)
+	c.Transactions = v.boolean("KAFKA_TRANSACTIONS", e.KafkaTransactions)
+	if c.Transactions {
+		c.TransactionalID = TransactionalIDPrefix + c.BridgeName
+	}
+	c.CommitInterval = v.duration("KAFKA_COMMIT_INTERVAL", e.KafkaCommitInterval, time.Millisecond)
+	c.TransactionTimeout = v.duration("KAFKA_TRANSACTION_TIMEOUT", e.KafkaTxnTimeout, time.Second)
+	if c.TransactionTimeout > 0 && c.CommitInterval >= c.TransactionTimeout {
+		v.add("KAFKA_COMMIT_INTERVAL", "must be shorter than KAFKA_TRANSACTION_TIMEOUT")
+	}
+	c.InstanceID = strings.TrimSpace(e.BridgeInstanceID)
+	if c.InstanceID == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			v.add("BRIDGE_INSTANCE_ID", "is required: the host name is unknown")
+		}
+		c.InstanceID = host
+	}
 
 	switch s := strings.TrimSpace(e.StartSince); s {
 	case StartNow:

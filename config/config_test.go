@@ -11,38 +11,11 @@ import (
 
 // valid returns an environment that passes validation.
 func valid() config.Env {
-	return config.Env{
-		AnalyticsURL:         "wss://api.example.com/api/v2/analytics/events",
-		AnalyticsToken:       "s3cr3t-token",
-		KafkaBrokers:         "k1:9092, k2:9092",
-		KafkaTopic:           "analytics.events",
-		CheckpointTopic:      "analytics-bridge.checkpoints",
-		BridgeName:           "analytics-bridge",
-		KafkaCreateTopics:    "true",
-		KafkaTopicPartitions: "3",
-		KafkaReplication:     "-1",
-		KafkaCompression:     "lz4",
-		KafkaBatchSize:       "1000",
-		KafkaBatchBytes:      "1048576",
-		KafkaLinger:          "5ms",
-		KafkaMaxInFlight:     "20000",
-		KafkaWriteTimeout:    "10s",
-		StartSince:           "now",
-		EventTimeField:       "timestamp",
-		EventIDField:         "id",
-		EventLateness:        "2s",
-		OnStaleSince:         "fail",
-		ReconnectMinBackoff:  "100ms",
-		ReconnectMaxBackoff:  "30s",
-		IdleTimeout:          "75s",
-		PingInterval:         "20s",
-		MaxFrameBytes:        "8388608",
-		CheckpointInterval:   "1s",
-		LeaseSessionTimeout:  "10s",
-		ShutdownTimeout:      "15s",
-		LogLevel:             "info",
-		LogFormat:            "json",
-	}
+	e := config.Defaults()
+	e.AnalyticsURL = "wss://api.example.com/api/v2/analytics/events"
+	e.AnalyticsToken = "s3cr3t-token"
+	e.KafkaBrokers = "k1:9092, k2:9092"
+	return e
 }
 
 func TestValidDefaults(t *testing.T) {

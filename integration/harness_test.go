@@ -62,46 +62,29 @@ func newHarnessOn(t testing.TB, k *kafkatest.Cluster, sc sim.Config, tweak func(
 
 // testEnv is a production environment with test-sized timings.
 func testEnv(prefix, url string, brokers []string) config.Env {
-	joined := ""
-	for i, b := range brokers {
-		if i > 0 {
-			joined += ","
-		}
-		joined += b
-	}
-	return config.Env{
-		AnalyticsURL:         url,
-		KafkaBrokers:         joined,
-		KafkaTopic:           prefix + ".events",
-		CheckpointTopic:      prefix + ".checkpoints",
-		BridgeName:           prefix,
-		KafkaCreateTopics:    "true",
-		KafkaTopicPartitions: "3",
-		KafkaReplication:     "1",
-		KafkaCompression:     "lz4",
-		KafkaBatchSize:       "500",
-		KafkaBatchBytes:      "1048576",
-		KafkaLinger:          "2ms",
-		KafkaMaxInFlight:     "5000",
-		KafkaWriteTimeout:    "10s",
-		KafkaClientID:        "analytics-bridge-test",
-		StartSince:           "now",
-		EventTimeField:       "timestamp",
-		EventIDField:         "id",
-		PartitionKey:         "eventBody.conversationId",
-		EventLateness:        "0s",
-		OnStaleSince:         "fail",
-		ReconnectMinBackoff:  "10ms",
-		ReconnectMaxBackoff:  "500ms",
-		IdleTimeout:          "3s",
-		PingInterval:         "500ms",
-		MaxFrameBytes:        "8388608",
-		CheckpointInterval:   "100ms",
-		LeaseSessionTimeout:  "1500ms",
-		ShutdownTimeout:      "15s",
-		LogLevel:             "warn",
-		LogFormat:            "console",
-	}
+	e := config.Defaults()
+	e.AnalyticsURL = url
+	e.KafkaBrokers = strings.Join(brokers, ",")
+	e.KafkaTopic = prefix + ".events"
+	e.CheckpointTopic = prefix + ".checkpoints"
+	e.BridgeName = prefix
+	e.BridgeInstanceID = prefix + "-1"
+	e.KafkaReplication = "1"
+	e.KafkaBatchSize = "500"
+	e.KafkaLinger = "2ms"
+	e.KafkaMaxInFlight = "5000"
+	e.KafkaClientID = "analytics-bridge-test"
+	e.PartitionKey = "eventBody.conversationId"
+	e.EventLateness = "0s"
+	e.ReconnectMinBackoff = "10ms"
+	e.ReconnectMaxBackoff = "500ms"
+	e.IdleTimeout = "3s"
+	e.PingInterval = "500ms"
+	e.CheckpointInterval = "100ms"
+	e.LeaseSessionTimeout = "1500ms"
+	e.LogLevel = "warn"
+	e.LogFormat = "console"
+	return e
 }
 
 func (h *harness) config() config.Config {

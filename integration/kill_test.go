@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,18 +36,6 @@ func buildBridge(t *testing.T) string {
 	return bin
 }
 
-// environ turns a config.Env into VAR=value pairs via its envconfig tags,
-// so the child reads exactly what the in-process tests validate.
-func environ(e config.Env) []string {
-	var out []string
-	v := reflect.ValueOf(e)
-	for i := 0; i < v.NumField(); i++ {
-		name := v.Type().Field(i).Tag.Get("envconfig")
-		out = append(out, name+"="+v.Field(i).String())
-	}
-	return out
-}
-
 type child struct {
 	cmd *exec.Cmd
 }
@@ -56,7 +43,7 @@ type child struct {
 func startChild(t *testing.T, bin string, env config.Env, logFile *os.File) *child {
 	t.Helper()
 	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, environ(env)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting the bridge: %v", err)

@@ -210,42 +210,29 @@ func bridgeEnv(name string, cluster *kafkatest.Cluster, up *sim.Server, since ti
 	if cluster.Real {
 		replication = "-1" // the cluster's default
 	}
-	return config.Env{
-		AnalyticsURL:         up.EventsURL(),
-		OAuthTokenURL:        up.TokenURL(),
-		OAuthClientID:        sim.DefaultClientID,
-		OAuthClientSecret:    sim.DefaultClientSecret,
-		KafkaBrokers:         strings.Join(cluster.Brokers, ","),
-		KafkaTopic:           name + ".events",
-		CheckpointTopic:      name + ".checkpoints",
-		BridgeName:           name,
-		KafkaCreateTopics:    "true",
-		KafkaTopicPartitions: "3",
-		KafkaReplication:     replication,
-		KafkaCompression:     "lz4",
-		KafkaBatchSize:       "1000",
-		KafkaBatchBytes:      "1048576",
-		KafkaLinger:          "5ms",
-		KafkaMaxInFlight:     "20000",
-		KafkaWriteTimeout:    "10s",
-		KafkaClientID:        "analytics-bridge-demo",
-		StartSince:           since.Format(time.RFC3339Nano),
-		EventTimeField:       "timestamp",
-		EventIDField:         "id",
-		PartitionKey:         "eventBody.conversationId",
-		EventLateness:        bridgeLateness,
-		OnStaleSince:         config.StaleSinceFail,
-		ReconnectMinBackoff:  "50ms",
-		ReconnectMaxBackoff:  "2s",
-		IdleTimeout:          "5s",
-		PingInterval:         "1s",
-		MaxFrameBytes:        "8388608",
-		CheckpointInterval:   "250ms",
-		LeaseSessionTimeout:  "10s",
-		ShutdownTimeout:      "10s",
-		LogLevel:             logLevel,
-		LogFormat:            "console",
-	}
+	e := config.Defaults()
+	e.AnalyticsURL = up.EventsURL()
+	e.OAuthTokenURL = up.TokenURL()
+	e.OAuthClientID = sim.DefaultClientID
+	e.OAuthClientSecret = sim.DefaultClientSecret
+	e.KafkaBrokers = strings.Join(cluster.Brokers, ",")
+	e.KafkaTopic = name + ".events"
+	e.CheckpointTopic = name + ".checkpoints"
+	e.BridgeName = name
+	e.KafkaReplication = replication
+	e.KafkaClientID = "analytics-bridge-demo"
+	e.StartSince = since.Format(time.RFC3339Nano)
+	e.PartitionKey = "eventBody.conversationId"
+	e.EventLateness = bridgeLateness
+	e.ReconnectMinBackoff = "50ms"
+	e.ReconnectMaxBackoff = "2s"
+	e.IdleTimeout = "5s"
+	e.PingInterval = "1s"
+	e.CheckpointInterval = "250ms"
+	e.ShutdownTimeout = "10s"
+	e.LogLevel = logLevel
+	e.LogFormat = "console"
+	return e
 }
 
 // run is one demo run.
