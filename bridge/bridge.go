@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -127,6 +125,10 @@ func isPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// errStandBy ends a turn at producing: the lease was lost, or another
+// instance fenced this one. Run stands by and may take over again later.
+var errStandBy = errors.New("another instance owns this bridge name")
+
 // Run streams until ctx is canceled (then it flushes, writes a final
 // checkpoint and returns nil) or a permanent failure occurs.
 func (b *Bridge) Run(ctx context.Context) (err error) {
@@ -141,6 +143,39 @@ func (b *Bridge) Run(ctx context.Context) (err error) {
 	if err := b.retry(ctx, bo, "preparing topics", b.prepareTopics); err != nil {
 		return err
 	}
+	for fresh := true; ; fresh = false {
+		var err error
+		if b.cfg.Transactions {
+			err = b.turnFenced(ctx, fresh)
+		} else {
+			err = b.turnLeased(ctx, bo)
+		}
+		switch {
+		case errors.Is(err, errStandBy):
+			b.log.Error().Err(err).Msg("stopped producing; standing by")
+			continue
+		case err != nil:
+			return err
+		case ctx.Err() != nil:
+			b.log.Info().Msg("stopped")
+			return nil
+		}
+	}
+}
+
+// turnFenced is one turn at producing with transactions: wait until no
+// other instance is live, then fence every earlier one (InitProducerID in
+// each epoch) and stream until fenced in turn.
+func (b *Bridge) turnFenced(ctx context.Context, fresh bool) error {
+	if err := b.awaitTurn(ctx, fresh); err != nil || ctx.Err() != nil {
+		return err
+	}
+	return b.serve(ctx, nil)
+}
+
+// turnLeased is one turn at producing without transactions: hold the
+// consumer-group lease while streaming.
+func (b *Bridge) turnLeased(ctx context.Context, bo *backoff) error {
 	for {
 		lease, err := checkpoint.Acquire(ctx, b.client, b.cfg.BridgeName, checkpoint.LeaseOptions{
 			SessionTimeout: b.cfg.LeaseSessionTimeout,
@@ -169,16 +204,10 @@ func (b *Bridge) Run(ctx context.Context) (err error) {
 			b.log.Warn().Err(rerr).Msg("releasing the lease failed; a standby takes over after LEASE_SESSION_TIMEOUT")
 		}
 		cancel()
-		switch {
-		case errors.Is(err, checkpoint.ErrLeaseLost):
-			b.log.Error().Err(err).Msg("lease lost: stopped producing; standing by")
-			continue
-		case err != nil:
-			return err
-		case ctx.Err() != nil:
-			b.log.Info().Msg("stopped")
-			return nil
+		if errors.Is(err, checkpoint.ErrLeaseLost) {
+			return fmt.Errorf("%w: %w", errStandBy, err)
 		}
+		return err
 	}
 }
 
@@ -219,40 +248,27 @@ func (b *Bridge) prepareTopics(ctx context.Context) error {
 	return err
 }
 
-// serve streams while the lease is held.
+// serve streams, epoch after epoch, until ctx ends, the lease (when there
+// is one) is lost, another instance fences this one, or a permanent failure.
 func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stop := context.AfterFunc(lease.Context(), func() { cancel(context.Cause(lease.Context())) })
-	defer stop()
-
-	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+1)
-	var pos checkpoint.Position
-	err := b.retry(runCtx, bo, "loading the checkpoint", func(ctx context.Context) error {
-		var err error
-		pos, err = b.startPosition(ctx)
-		return err
-	})
-	if err != nil || runCtx.Err() != nil {
-		return leaseCause(runCtx, err)
+	if lease != nil {
+		stop := context.AfterFunc(lease.Context(), func() { cancel(context.Cause(lease.Context())) })
+		defer stop()
 	}
-	for {
-		err := b.epoch(runCtx, &pos)
+	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+1)
+	for first := true; ; first = false {
+		err := b.epoch(runCtx, first)
 		if runCtx.Err() != nil {
 			return leaseCause(runCtx, err)
 		}
-		if err == nil || isPermanent(err) {
+		if err == nil || isPermanent(err) || errors.Is(err, errStandBy) {
 			return err
 		}
 		b.setState(StateRecovering)
 		d := bo.next()
-		if errors.Is(err, errEpochFailed) {
-			// A produce request the broker had already read when the
-			// connection broke can still be appended after we gave up on
-			// it; give it time to land before the scan decides what exists.
-			d = max(d, writeSettle)
-		}
-		b.log.Warn().Err(err).Dur("retry_in", d).Time("since", pos.Since).Msg("epoch ended; rescanning the output topic before resuming")
+		b.log.Warn().Err(err).Dur("retry_in", d).Msg("epoch ended; rebuilding from the committed checkpoint and the output topic before resuming")
 		if err := sleep(runCtx, d); err != nil {
 			return leaseCause(runCtx, nil)
 		}
@@ -265,205 +281,6 @@ func leaseCause(ctx context.Context, err error) error {
 		return cause
 	}
 	return err
-}
-
-// startPosition loads the checkpoint, or writes the first one.
-func (b *Bridge) startPosition(ctx context.Context) (checkpoint.Position, error) {
-	pos, found, err := b.store.Load(ctx)
-	if errors.Is(err, checkpoint.ErrCorrupt) || errors.Is(err, checkpoint.ErrVersion) {
-		return pos, permanent(fmt.Errorf("%w; refusing to guess a start position (inspect CHECKPOINT_TOPIC, or use a new BRIDGE_NAME to start over)", err))
-	}
-	if err != nil {
-		return pos, err
-	}
-	if found {
-		if pos.Topic != b.cfg.KafkaTopic {
-			return pos, permanent(fmt.Errorf("checkpoint of bridge %q was written for topic %q, but KAFKA_TOPIC is %q: use a new BRIDGE_NAME for a new topic", b.cfg.BridgeName, pos.Topic, b.cfg.KafkaTopic))
-		}
-		b.log.Info().Time("since", pos.Since).Time("high_water", pos.HighWater).Msg("resuming from checkpoint")
-		return pos, nil
-	}
-	since := b.cfg.StartSince
-	if since.IsZero() {
-		since = time.Now().UTC()
-	}
-	parts, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic)
-	if err != nil {
-		return pos, err
-	}
-	// Nothing of ours exists yet, so the scan can start at today's end.
-	scan, err := scanEnd(ctx, b.client, b.cfg.KafkaTopic, parts[b.cfg.KafkaTopic])
-	if err != nil {
-		return pos, err
-	}
-	pos = checkpoint.Position{
-		Bridge: b.cfg.BridgeName, Topic: b.cfg.KafkaTopic,
-		Since: since, HighWater: since, ScanFrom: scan, Written: time.Now().UTC(),
-	}
-	// Written before the first event: a crash before the first periodic
-	// checkpoint must not restart from a later "now" and lose the events
-	// in between.
-	if err := b.store.Save(ctx, pos); err != nil {
-		return pos, err
-	}
-	b.log.Info().Time("since", since).Msg("no checkpoint: starting at START_SINCE")
-	return pos, nil
-}
-
-func scanEnd(ctx context.Context, client *kafka.Client, topic string, partitions int) (map[int]int64, error) {
-	reqs := make([]kafka.OffsetRequest, partitions)
-	for p := range reqs {
-		reqs[p] = kafka.LastOffsetOf(p)
-	}
-	res, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
-	if err != nil {
-		return nil, fmt.Errorf("listing offsets of %q: %w", topic, err)
-	}
-	end := make(map[int]int64, partitions)
-	for _, po := range res.Topics[topic] {
-		if po.Error != nil {
-			return nil, fmt.Errorf("listing offsets of %s[%d]: %w", topic, po.Partition, po.Error)
-		}
-		end[po.Partition] = po.LastOffset
-	}
-	return end, nil
-}
-
-// writeSettle is how long the bridge waits after a write with an unknown
-// outcome before it scans the output topic. Kafka appends a request it has
-// read even when the client's connection is gone; that takes milliseconds
-// on a healthy broker. kafka-go has no idempotent producer, which would
-// make this wait unnecessary (README: limits).
-const writeSettle = time.Second
-
-// errEpochFailed ends an epoch whose writes have an unknown outcome.
-var errEpochFailed = errors.New("a write to Kafka failed")
-
-// epoch streams from *pos until ctx ends, a write fails, or the upstream
-// fails permanently. It always leaves *pos at the acknowledged position.
-func (b *Bridge) epoch(ctx context.Context, pos *checkpoint.Position) error {
-	b.setState(StateRecovering)
-	parts, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
-	if err != nil {
-		return err
-	}
-	started := time.Now()
-	scan, err := scanTail(ctx, b.client, b.cfg.KafkaTopic, b.cfg.BridgeName, parts[b.cfg.KafkaTopic], pos.ScanFrom, pos.Since.Add(-b.cfg.EventLateness))
-	if err != nil {
-		return err
-	}
-	b.log.Info().Int("records_scanned", scan.records).Int("delivered_keys", len(scan.delivered)).
-		Dur("took", time.Since(started)).Msg("scanned the output topic's tail")
-
-	tr := newTracker(*pos, b.cfg.EventLateness, b.cfg.MaxInFlight, scan.delivered, scan.latest, scan.end)
-	prod := newProducer(b.client, producerConfig{
-		batchSize:    b.cfg.BatchSize,
-		batchBytes:   b.cfg.BatchBytes,
-		linger:       b.cfg.Linger,
-		writeTimeout: b.cfg.WriteTimeout,
-		compression:  compressionCodec(b.cfg.Compression),
-	}, parts, func(r *outRecord, offset int64, err error) {
-		tr.complete(r.seq, offset, err)
-		if err != nil {
-			b.metrics.produceFailures.Inc()
-			return
-		}
-		b.metrics.recordsAcked.Inc()
-	})
-
-	epochCtx, cancel := context.WithCancelCause(ctx)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-tr.failedCh():
-			cancel(fmt.Errorf("%w: %v", errEpochFailed, tr.err()))
-		case <-epochCtx.Done():
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		b.checkpointLoop(epochCtx, tr)
-	}()
-
-	w := newWriter(b, tr, prod, parts)
-	streamErr := b.stream(epochCtx, w)
-	cancel(nil)
-	wg.Wait()
-
-	leaseLost := errors.Is(context.Cause(ctx), checkpoint.ErrLeaseLost)
-	switch {
-	case tr.err() != nil || leaseLost:
-		prod.abort()
-	default:
-		b.flush(prod, tr)
-	}
-	*pos = tr.position(time.Now().UTC())
-	if !leaseLost {
-		saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.WriteTimeout)
-		if err := b.store.Save(saveCtx, *pos); err != nil {
-			b.log.Warn().Err(err).Msg("writing the final checkpoint of the epoch failed; the previous one stays valid")
-		} else {
-			b.metrics.checkpoints.Inc()
-		}
-		cancelSave()
-	}
-	if err := tr.err(); err != nil {
-		return fmt.Errorf("%w: %v", errEpochFailed, err)
-	}
-	return streamErr
-}
-
-// flush waits, up to SHUTDOWN_TIMEOUT, for what is queued to be written.
-func (b *Bridge) flush(prod *producer, tr *tracker) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		prod.close()
-	}()
-	timer := time.NewTimer(b.cfg.ShutdownTimeout)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-		pending, _ := tr.stats()
-		b.log.Warn().Int("pending", pending).Msg("flush timed out; unacknowledged records are resent after the restart")
-		prod.cancel()
-		<-done
-	}
-}
-
-// checkpointLoop writes the position every CHECKPOINT_INTERVAL when it moved.
-func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker) {
-	t := time.NewTicker(b.cfg.CheckpointInterval)
-	defer t.Stop()
-	var last checkpoint.Position
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pending, _ := tr.stats()
-		b.metrics.inFlight.Set(float64(pending))
-		pos := tr.position(time.Now().UTC())
-		if pos.Since.Equal(last.Since) && pos.HighWater.Equal(last.HighWater) && maps.Equal(pos.ScanFrom, last.ScanFrom) {
-			continue
-		}
-		saveCtx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)
-		err := b.store.Save(saveCtx, pos)
-		cancel()
-		if err != nil {
-			if ctx.Err() == nil {
-				b.log.Warn().Err(err).Msg("writing checkpoint failed; retrying at the next interval")
-			}
-			continue
-		}
-		last = pos
-		b.metrics.checkpoints.Inc()
-		b.metrics.checkpointSince.Set(float64(pos.Since.UnixMilli()) / 1000)
-	}
 }
 
 // Signals from a connection that the next connection should follow at once.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
 )
 
 // outRecord is one record to write and the tracker sequence number that its
@@ -22,9 +24,6 @@ type outRecord struct {
 	time      time.Time
 }
 
-// ackFunc receives the outcome of every record the producer sent: the
-// offset it was written at, or the error that makes its fate unknown.
-// It is called from the producer's partition goroutines.
 // recordOverhead approximates a record's framing in a batch (length,
 // attributes, timestamp and offset deltas, header counts), so that batches
 // stay under the broker's message size limit.
@@ -39,6 +38,11 @@ func (r *outRecord) size() int {
 	return n
 }
 
+// ackFunc receives the outcome of every record the producer sent: the
+// offset it was written at (-1 when the broker did not say), or the error
+// that ends the epoch. It is called from the producer's partition
+// goroutines, or, in a transaction, by the committer once the transaction
+// that holds the record is about to commit.
 type ackFunc func(r *outRecord, offset int64, err error)
 
 type producerConfig struct {
@@ -54,20 +58,24 @@ type topicPartition struct {
 	partition int
 }
 
-// producer writes records with kafka-go's version-negotiated Produce API,
-// one goroutine per topic-partition, one request in flight per partition.
+// producer writes records as idempotent (and, with a transaction, as
+// transactional) batches through kafka-go's RawProduce, one goroutine per
+// topic-partition and one request in flight per partition.
 //
 // Why not kafka.Writer: exactly-once needs (1) the offset of every record,
-// to bound the restart scan, (2) no retry the bridge does not decide on
-// (a retried batch whose first answer was lost is written twice), and
-// (3) strict per-partition order. One sequential request per partition gives
-// all three; partitions still write in parallel.
+// to bound the restart scan, (2) producer ids and sequence numbers, so that
+// a batch resent after a lost answer is appended once, and (3) strict
+// per-partition order. A batch whose outcome is unknown is resent with the
+// same bytes until the broker answers for sure; sequences advance only on
+// a definite success.
 //
 // After the first failure the producer stops sending: every later record of
 // that partition is failed without a request, because the bridge abandons
 // the epoch and rebuilds its state from the topic anyway.
 type producer struct {
 	client *kafka.Client
+	pid    *txn.Producer
+	tx     *transaction // nil without transactions
 	cfg    producerConfig
 	onAck  ackFunc
 
@@ -77,10 +85,10 @@ type producer struct {
 	wg     sync.WaitGroup // one per queue
 }
 
-func newProducer(client *kafka.Client, cfg producerConfig, partitions map[string]int, onAck ackFunc) *producer {
+func newProducer(client *kafka.Client, pid *txn.Producer, tx *transaction, cfg producerConfig, partitions map[string]int, onAck ackFunc) *producer {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &producer{
-		client: client, cfg: cfg, onAck: onAck,
+		client: client, pid: pid, tx: tx, cfg: cfg, onAck: onAck,
 		ctx: ctx, cancel: cancel,
 		queues: make(map[topicPartition]chan *outRecord),
 	}
@@ -89,7 +97,7 @@ func newProducer(client *kafka.Client, cfg producerConfig, partitions map[string
 			q := make(chan *outRecord, cfg.batchSize)
 			p.queues[topicPartition{topic, part}] = q
 			p.wg.Add(1)
-			go p.run(topic, part, q)
+			go p.run(topicPartition{topic, part}, q)
 		}
 	}
 	return p
@@ -127,9 +135,11 @@ func (p *producer) abort() {
 
 var errProducerStopped = errors.New("producer stopped after an earlier failure")
 
-func (p *producer) run(topic string, partition int, q chan *outRecord) {
+// run owns one partition: its queue, its batches and its sequence number.
+func (p *producer) run(tp topicPartition, q chan *outRecord) {
 	defer p.wg.Done()
 	var failed error
+	var seq int32
 	var carry *outRecord // read, but did not fit the previous batch
 	batch := make([]*outRecord, 0, p.cfg.batchSize)
 	linger := time.NewTimer(time.Hour)
@@ -183,18 +193,12 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 		if failed == nil && p.ctx.Err() != nil {
 			failed = errProducerStopped
 		}
+		if failed == nil {
+			failed = p.write(tp, batch, &seq)
+		}
 		if failed != nil {
 			for _, r := range batch {
 				p.onAck(r, -1, failed)
-			}
-		} else if base, err := p.produce(topic, partition, batch); err != nil {
-			failed = err
-			for _, r := range batch {
-				p.onAck(r, -1, err)
-			}
-		} else {
-			for i, r := range batch {
-				p.onAck(r, base+int64(i), nil)
 			}
 		}
 		if !open {
@@ -203,7 +207,35 @@ func (p *producer) run(topic string, partition int, q chan *outRecord) {
 	}
 }
 
-func (p *producer) produce(topic string, partition int, batch []*outRecord) (int64, error) {
+// write sends one batch, inside the open transaction when there is one,
+// and acknowledges its records.
+func (p *producer) write(tp topicPartition, batch []*outRecord, seq *int32) error {
+	ack := p.onAck
+	if p.tx != nil {
+		if err := p.tx.enter(p.ctx, tp); err != nil {
+			return err
+		}
+		defer p.tx.leave()
+		ack = p.tx.ackLater
+	}
+	base, err := p.produce(tp, batch, seq)
+	if err != nil {
+		return err
+	}
+	for i, r := range batch {
+		off := int64(-1)
+		if base >= 0 {
+			off = base + int64(i)
+		}
+		ack(r, off, nil)
+	}
+	return nil
+}
+
+// produce encodes batch with the partition's next sequence and sends it
+// until the broker answers for sure. It returns the first record's offset
+// (-1 when the broker only said it had the batch already).
+func (p *producer) produce(tp topicPartition, batch []*outRecord, seq *int32) (int64, error) {
 	records := make([]kafka.Record, len(batch))
 	for i, r := range batch {
 		records[i] = kafka.Record{
@@ -213,27 +245,47 @@ func (p *producer) produce(topic string, partition int, batch []*outRecord) (int
 			Headers: r.headers,
 		}
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.writeTimeout)
-	defer cancel()
-	res, err := p.client.Produce(ctx, &kafka.ProduceRequest{
-		Topic:        topic,
-		Partition:    partition,
-		RequiredAcks: kafka.RequireAll,
-		Compression:  p.cfg.compression,
-		Records:      kafka.NewRecordReader(records...),
-	})
+	encoded, err := p.pid.Encode(records, p.cfg.compression, *seq)
 	if err != nil {
-		return 0, fmt.Errorf("producing %d records to %s[%d]: %w", len(batch), topic, partition, err)
+		return 0, err
 	}
-	if res.Error != nil {
-		return 0, fmt.Errorf("producing %d records to %s[%d]: %w", len(batch), topic, partition, res.Error)
+	base, err := sendBatch(p.ctx, p.pid, tp, encoded, p.cfg.writeTimeout)
+	if err != nil {
+		return 0, fmt.Errorf("producing %d records: %w", len(batch), err)
 	}
-	for i, rerr := range res.RecordErrors {
-		// Kafka rejects a batch as a whole; a per-record error means none
-		// of it was appended, but treat it as unknown all the same.
-		return 0, fmt.Errorf("producing to %s[%d]: record %d: %w", topic, partition, i, rerr)
+	*seq += int32(len(batch))
+	return base, nil
+}
+
+// sendBatch sends encoded until the broker answers for sure, for up to
+// timeout (KAFKA_WRITE_TIMEOUT): a batch whose answer was lost (broken
+// connection, request timeout, a retriable error) is sent again with the
+// same bytes, which the broker appends at most once. After timeout
+// without a definite answer the epoch ends (with transactions, the next
+// epoch's InitProducerID aborts whatever of it landed).
+func sendBatch(ctx context.Context, pid *txn.Producer, tp topicPartition, encoded []byte, timeout time.Duration) (int64, error) {
+	deadline := time.Now().Add(timeout)
+	pause := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		rctx, cancel := context.WithDeadline(ctx, deadline)
+		base, err := pid.Produce(rctx, tp.topic, tp.partition, encoded)
+		cancel()
+		outcome := txn.Classify(err)
+		switch {
+		case outcome == txn.Done:
+			return base, nil
+		case ctx.Err() != nil:
+			return 0, fmt.Errorf("%w (gave up at shutdown; the last attempt: %v)", context.Cause(ctx), err)
+		case outcome != txn.Retry:
+			return 0, err
+		case time.Now().Add(pause).After(deadline):
+			return 0, fmt.Errorf("no definite answer within KAFKA_WRITE_TIMEOUT=%s after %d attempts: %w", timeout, attempt, err)
+		}
+		if err := sleep(ctx, pause); err != nil {
+			return 0, err
+		}
+		pause = min(2*pause, time.Second)
 	}
-	return res.BaseOffset, nil
 }
 
 func bytesOrNil(b []byte) kafka.Bytes {

@@ -9,6 +9,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
 )
 
 // Batches stay under batchBytes counting keys and headers too (the broker
@@ -27,7 +29,11 @@ func TestProducerBatchesFitAndKeepOrder(t *testing.T) {
 	var offsets []int64
 	done := make(chan struct{})
 	const n = 10
-	p := newProducer(client, producerConfig{batchSize: 100, batchBytes: 1000, linger: 50 * time.Millisecond, writeTimeout: 5 * time.Second},
+	pid, err := txn.Init(t.Context(), client, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProducer(client, pid, nil, producerConfig{batchSize: 100, batchBytes: 1000, linger: 50 * time.Millisecond, writeTimeout: 5 * time.Second},
 		map[string]int{"t": 1}, func(r *outRecord, offset int64, err error) {
 			if err != nil {
 				t.Errorf("record %d: %v", r.seq, err)

@@ -213,10 +213,7 @@ func (t *tracker) complete(seq uint64, offset int64, err error) {
 		<-t.sem
 	}
 	if err != nil {
-		if t.failure == nil {
-			t.failure = err
-			close(t.failed)
-		}
+		t.failLocked(err)
 		return
 	}
 	if t.failure != nil {
@@ -265,6 +262,20 @@ func (t *tracker) pop() {
 			close(t.empty)
 			t.empty = nil
 		}
+	}
+}
+
+// fail ends the epoch's acknowledgements with err (a commit that failed).
+func (t *tracker) fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failLocked(err)
+}
+
+func (t *tracker) failLocked(err error) {
+	if t.failure == nil {
+		t.failure = err
+		close(t.failed)
 	}
 }
 

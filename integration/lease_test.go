@@ -19,7 +19,9 @@ func TestSecondInstanceStandsBy(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, MaxEvents: 2500, HeartbeatInterval: 200 * time.Millisecond}, nil)
 	first := h.start()
 	waitFor(t, "the first bridge to stream", func() bool { return first.b.State() == bridge.StateStreaming })
-	second := h.start()
+	other := *h
+	other.env.BridgeInstanceID = h.env.BridgeName + "-2"
+	second := other.start()
 	waitFor(t, "the second bridge to stand by", func() bool { return second.b.State() == bridge.StateStandby })
 	// While the first streams, the second must stay off the upstream.
 	_ = h.sim.WaitEmitted(t.Context(), 1000)

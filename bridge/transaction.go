@@ -1,0 +1,150 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+)
+
+// transaction is the open Kafka transaction of one epoch, and the commit
+// step that closes it with the checkpoint inside.
+//
+// Invariants:
+//   - A record is acknowledged to the tracker only when the transaction
+//     that holds it is about to commit, and the checkpoint written in that
+//     same transaction covers exactly what the tracker then acknowledged:
+//     the position moves exactly when its records become visible.
+//   - No produce request is in flight while the transaction ends: partition
+//     goroutines hold the gate (shared) from AddPartitionsToTxn to the
+//     batch's answer, and commit holds it exclusively.
+//   - Every partition is added to each transaction before its first write
+//     (kafka-go speaks produce v8, so the broker cannot add it implicitly).
+type transaction struct {
+	pid   *txn.Producer
+	onAck ackFunc
+
+	gate sync.RWMutex // shared: a batch in flight; exclusive: commit
+
+	mu      sync.Mutex // guards added and pending
+	added   map[topicPartition]bool
+	pending []pendingAck
+	full    chan struct{} // signalled when pending reaches fullAt
+	fullAt  int
+
+	checkpointSeq int32 // owned by commit (which holds the gate exclusively)
+}
+
+type pendingAck struct {
+	r      *outRecord
+	offset int64
+}
+
+func newTransaction(pid *txn.Producer, onAck ackFunc, fullAt int) *transaction {
+	return &transaction{pid: pid, onAck: onAck, added: map[topicPartition]bool{}, full: make(chan struct{}, 1), fullAt: max(fullAt, 1)}
+}
+
+// enter takes the gate for one batch to tp, adding tp to the transaction
+// first if needed. leave releases it once the batch was answered.
+func (t *transaction) enter(ctx context.Context, tp topicPartition) error {
+	t.gate.RLock()
+	t.mu.Lock()
+	added := t.added[tp]
+	t.mu.Unlock()
+	if added {
+		return nil
+	}
+	if err := t.pid.AddPartitions(ctx, tp.topic, tp.partition); err != nil {
+		t.gate.RUnlock()
+		return err
+	}
+	t.mu.Lock()
+	t.added[tp] = true
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *transaction) leave() { t.gate.RUnlock() }
+
+// ackLater holds a record's acknowledgement until the commit.
+func (t *transaction) ackLater(r *outRecord, offset int64, err error) {
+	if err != nil {
+		t.onAck(r, offset, err) // failures end the epoch now
+		return
+	}
+	t.mu.Lock()
+	t.pending = append(t.pending, pendingAck{r, offset})
+	n := len(t.pending)
+	t.mu.Unlock()
+	if n == t.fullAt {
+		select {
+		case t.full <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// fullCh is signalled when the acknowledgements held for the open
+// transaction reach the in-flight bound's share: commit early.
+func (t *transaction) fullCh() <-chan struct{} { return t.full }
+
+// commit ends the open transaction: it acknowledges what the transaction
+// holds, asks position for the checkpoint that covers it, writes that
+// checkpoint into the transaction and commits. With nothing new and force
+// unset it commits nothing and returns false.
+func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool, timeout time.Duration) (bool, error) {
+	t.gate.Lock()
+	defer t.gate.Unlock()
+	t.mu.Lock()
+	pending := t.pending
+	t.pending = nil
+	t.mu.Unlock()
+	if len(pending) == 0 && !force {
+		return false, nil
+	}
+	for _, a := range pending {
+		t.onAck(a.r, a.offset, nil)
+	}
+	rec, err := store.Record(position())
+	if err != nil {
+		return false, err
+	}
+	tp := topicPartition{store.Topic(), 0}
+	if !t.added[tp] {
+		if err := t.pid.AddPartitions(ctx, tp.topic, tp.partition); err != nil {
+			return false, err
+		}
+	}
+	encoded, err := t.pid.Encode([]kafka.Record{rec}, 0, t.checkpointSeq)
+	if err != nil {
+		return false, err
+	}
+	if _, err := sendBatch(ctx, t.pid, tp, encoded, timeout); err != nil {
+		return false, fmt.Errorf("writing the checkpoint: %w", err)
+	}
+	t.checkpointSeq++
+	if err := t.pid.EndTxn(ctx, true); err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	clear(t.added)
+	t.mu.Unlock()
+	return true, nil
+}
+
+// abort ends the open transaction without committing it, so that
+// read_committed consumers need not wait for its timeout. Best effort: the
+// next InitProducerID aborts it as well.
+func (t *transaction) abort(ctx context.Context) error {
+	t.gate.Lock()
+	defer t.gate.Unlock()
+	t.mu.Lock()
+	t.pending = nil
+	t.mu.Unlock()
+	return t.pid.EndTxn(ctx, false)
+}
