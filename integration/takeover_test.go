@@ -1,0 +1,222 @@
+package integration_test
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+)
+
+var crashLoopFor = flag.Duration("crash-loop", 60*time.Second, "how long TestCrashLoopRecovers SIGKILLs the bridge")
+
+// logTail returns the last n lines of the file at path.
+func logTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestCrashLoopRecovers SIGKILLs the real binary every 2-3 s for
+// -crash-loop, with a connection fault on every connection (close, reset,
+// half-open stall, socket_closing, 429) and OAuth tokens living 4 s, at
+// 1,000 events/s. Every restart uses the same BRIDGE_INSTANCE_ID, as a
+// restarted container does. The last instance must then deliver every
+// event exactly once (read_committed). It reports how long each restart
+// took to connect upstream again, and how long the last instance took to
+// deliver everything.
+func TestCrashLoopRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash-loop test skipped in -short mode")
+	}
+	bin := buildBridge(t)
+	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond, TokenLifetime: 4 * time.Second}, func(e *config.Env) {
+		e.AnalyticsToken = ""
+		e.LogLevel = "info"
+		e.LogFormat = "json"
+		e.HTTPAddr = ""
+		e.IdleTimeout = "1s"
+		e.PingInterval = "200ms"
+		e.LeaseSessionTimeout = "10s" // the default: a restart must not wait for it
+	})
+	h.env.OAuthTokenURL, h.env.OAuthClientID, h.env.OAuthClientSecret = h.sim.TokenURL(), sim.DefaultClientID, sim.DefaultClientSecret
+	logPath := filepath.Join(t.TempDir(), "bridge.log")
+	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
+		logPath = filepath.Join(dir, "crash-loop.log")
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	defer func() {
+		if t.Failed() {
+			t.Logf("bridge log tail:\n%s", logTail(logPath, 60))
+		}
+	}()
+
+	rng := rand.New(rand.NewPCG(*killSeed, 3))
+	var reconnect []time.Duration // restart -> first upstream connection
+	kills := 0
+	end := time.Now().Add(*crashLoopFor)
+	for time.Now().Before(end) {
+		before := len(h.sim.Connections())
+		started := time.Now()
+		c := startChild(t, bin, h.env, logFile)
+		life := time.Duration(2000+rng.IntN(1000)) * time.Millisecond
+		// One fault on every connection this life sees.
+		faultAt := started.Add(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
+		faulted, connected := false, false
+		for time.Since(started) < life {
+			if conns := h.sim.Connections(); !connected && len(conns) > before {
+				connected = true
+				reconnect = append(reconnect, conns[before].At.Sub(started))
+			}
+			if !faulted && time.Now().After(faultAt) {
+				faulted = true
+				switch rng.IntN(5) {
+				case 0:
+					h.sim.CloseConnections(1011, "crash loop")
+				case 1:
+					h.sim.ResetConnections()
+				case 2:
+					h.sim.Stall()
+				case 3:
+					h.sim.SocketClosing(0)
+				case 4:
+					h.sim.RefuseNext(1, 429, time.Second)
+					h.sim.CloseConnections(1011, "crash loop")
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.kill(t)
+		kills++
+	}
+	h.sim.Pause()
+	want := len(h.sim.Ledger())
+	lastStart := time.Now()
+	last := startChild(t, bin, h.env, logFile)
+	waitForErr(t, fmt.Sprintf("%d records after the last restart", want), func() (bool, error) {
+		n, err := h.oursCount()
+		return n >= want, err
+	})
+	recovered := time.Since(lastStart)
+	last.stop(t)
+	rep := h.verify(h.records())
+	slices.Sort(reconnect)
+	line := fmt.Sprintf("crash loop: kills=%d events=%d lost=%d duplicates=%d; restart to upstream connection median %s max %s over %d restarts; last instance delivered everything %s after its start",
+		kills, rep.Events, rep.Lost, rep.Duplicates, median(reconnect), maxOf(reconnect), len(reconnect), recovered.Round(time.Millisecond))
+	fmt.Println(line)
+	t.Log(line)
+	requireExactlyOnce(t, rep)
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return ds[len(ds)/2].Round(time.Millisecond)
+}
+
+func maxOf(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return slices.Max(ds).Round(time.Millisecond)
+}
+
+// TestFrozenInstanceIsFenced freezes the active instance (SIGSTOP), lets a
+// second take over, then resumes the first (SIGCONT): the first's writes
+// and commits must be rejected (it stands by), and a read_committed reader
+// must see every event exactly once.
+func TestFrozenInstanceIsFenced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("zombie test skipped in -short mode")
+	}
+	bin := buildBridge(t)
+	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		e.LogLevel = "info"
+		e.LogFormat = "json"
+		e.HTTPAddr = ""
+		e.LeaseSessionTimeout = "1s"
+		// Long enough that the frozen instance's connection survives the
+		// freeze: on SIGCONT it still holds events it will try to write.
+		e.IdleTimeout = "30s"
+		e.PingInterval = "1s"
+	})
+	dir := t.TempDir()
+	open := func(name string) (*os.File, string) {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f, path
+	}
+	logA, pathA := open("a.log")
+	logB, pathB := open("b.log")
+	defer func() {
+		if t.Failed() {
+			t.Logf("instance a log tail:\n%s\ninstance b log tail:\n%s", logTail(pathA, 40), logTail(pathB, 40))
+		}
+	}()
+
+	envA, envB := h.env, h.env
+	envA.BridgeInstanceID, envB.BridgeInstanceID = "instance-a", "instance-b"
+	a := startChild(t, bin, envA, logA)
+	waitForErr(t, "instance a to stream", func() (bool, error) {
+		n, err := h.oursCount()
+		return n > 1000, err
+	})
+	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	frozenAt := len(h.sim.Connections())
+	b := startChild(t, bin, envB, logB)
+	waitFor(t, "instance b to take over and connect upstream", func() bool { return len(h.sim.Connections()) > frozenAt })
+	base, err := h.oursCount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForErr(t, "instance b to stream", func() (bool, error) {
+		n, err := h.oursCount()
+		return n > base+1000, err
+	})
+	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "instance a to be fenced and stand by", func() bool {
+		log, _ := os.ReadFile(pathA)
+		return strings.Contains(string(log), "stopped producing; standing by")
+	})
+	if log, _ := os.ReadFile(pathA); !strings.Contains(string(log), "fenced") {
+		t.Errorf("instance a stood by without a fenced write or commit:\n%s", logTail(pathA, 20))
+	}
+	// b keeps streaming; a stays a standby while b's checkpoints move.
+	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+2000)
+	h.sim.Pause()
+	want := len(h.sim.Ledger())
+	waitForErr(t, fmt.Sprintf("%d records", want), func() (bool, error) {
+		n, err := h.oursCount()
+		return n >= want, err
+	})
+	b.stop(t)
+	a.stop(t)
+	if log, _ := os.ReadFile(pathB); strings.Contains(string(log), "stopped producing; standing by") {
+		t.Errorf("instance b was fenced back by the resumed instance:\n%s", logTail(pathB, 20))
+	}
+	requireExactlyOnce(t, h.verify(h.records()))
+}
