@@ -3,6 +3,7 @@ package txn_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -38,6 +39,24 @@ func createTopic(t *testing.T, client *kafka.Client, topic string) {
 	if err := res.Errors[topic]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 		t.Fatal(err)
 	}
+}
+
+// produce sends batch until the answer is not a retriable one (a topic
+// just created on a real broker answers NOT_LEADER for a moment).
+func produce(t *testing.T, p *txn.Producer, topic string, batch []byte) (int64, error) {
+	t.Helper()
+	for {
+		off, err := p.Produce(t.Context(), topic, 0, batch)
+		if txn.Classify(err) != txn.Retry {
+			return off, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// unique names a topic for one run (a real cluster keeps earlier runs').
+func unique(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
 }
 
 func records(values ...string) []kafka.Record {
@@ -88,30 +107,23 @@ func readCommitted(t *testing.T, brokers []string, topic string) []string {
 func TestIdempotentResendIsDeduplicated(t *testing.T) {
 	brokers := cluster(t)
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
-	topic := "txn-idem-" + strings.ToLower(t.Name())
+	topic := unique("txn-idem")
 	createTopic(t, client, topic)
 	ctx := t.Context()
 	p, err := txn.Init(ctx, client, "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, codec := range []kafka.Compression{0, kafka.Lz4} {
-		batch, err := p.Encode(records("a", "b"), codec, 0+int32(codec))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = batch
-	}
 	first, err := p.Encode(records("a", "b"), kafka.Lz4, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	off1, err := p.Produce(ctx, topic, 0, first)
+	off1, err := produce(t, p, topic, first)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The answer "was lost": the same bytes again must not append.
-	off2, err := p.Produce(ctx, topic, 0, first)
+	off2, err := produce(t, p, topic, first)
 	if err != nil {
 		t.Fatalf("resending the same batch: %v", err)
 	}
@@ -122,7 +134,7 @@ func TestIdempotentResendIsDeduplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Produce(ctx, topic, 0, next); err != nil {
+	if _, err := produce(t, p, topic, next); err != nil {
 		t.Fatal(err)
 	}
 	// A sequence gap is refused and classified as needing a new epoch.
@@ -130,7 +142,7 @@ func TestIdempotentResendIsDeduplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Produce(ctx, topic, 0, gap); txn.Classify(err) != txn.Reinit {
+	if _, err := produce(t, p, topic, gap); txn.Classify(err) != txn.Reinit {
 		t.Errorf("sequence gap: %v (%s), want reinit", err, txn.Classify(err))
 	}
 	if got := strings.Join(readCommitted(t, brokers, topic), ","); got != "a,b,c" {
@@ -141,7 +153,7 @@ func TestIdempotentResendIsDeduplicated(t *testing.T) {
 func TestTransactionsCommitAbortAndFence(t *testing.T) {
 	brokers := cluster(t)
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
-	topic := "txn-tx-" + strings.ToLower(t.Name())
+	topic := unique("txn-tx")
 	createTopic(t, client, topic)
 	ctx := t.Context()
 	txnID := topic + "-id"
@@ -157,7 +169,7 @@ func TestTransactionsCommitAbortAndFence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = p.Produce(ctx, topic, 0, b)
+		_, err = produce(t, p, topic, b)
 		return err
 	}
 	if err := write(old, 0, "committed"); err != nil {
