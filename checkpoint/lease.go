@@ -30,9 +30,9 @@ const leaseProtocol = "analytics-bridge-lease"
 // after the holder has been silent for the whole session timeout. A holder
 // that is alive but cut off therefore stops before a standby starts, unless
 // its clock or scheduler stalls for longer than a third of the session
-// timeout. The lease is not a broker-side fence (kafka-go has no
-// transactional producer); the dedup key on every record lets consumers
-// detect what such a stall could duplicate.
+// timeout. The lease is not a broker-side fence; it is used only with
+// KAFKA_TRANSACTIONS=false, where the dedup key on every record lets
+// consumers detect what such a stall could duplicate.
 type Lease struct {
 	client  *kafka.Client
 	group   string
