@@ -61,7 +61,7 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	}
 	var tx *transaction
 	if pid.Transactional() {
-		tx = newTransaction(pid, onAck, b.cfg.MaxInFlight/2)
+		tx = newTransaction(pid, onAck, b.cfg.MaxInFlight/2, b.cfg.WriteTimeout)
 	}
 	prod := newProducer(b.client, pid, tx, producerConfig{
 		batchSize:    b.cfg.BatchSize,
@@ -73,7 +73,7 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	if tx != nil {
 		// Claim the bridge name before streaming: the checkpoint now names
 		// this instance, which is what standbys and a later epoch check.
-		if _, err := tx.commit(ctx, b.store, position, true, b.cfg.WriteTimeout); err != nil {
+		if _, err := tx.commit(ctx, b.store, position, true); err != nil {
 			prod.abort()
 			return b.writeError(fmt.Errorf("committing the first checkpoint of the epoch: %w", err))
 		}
@@ -179,7 +179,7 @@ func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, posit
 			b.log.Warn().Err(err).Msg("aborting the open transaction failed; the next instance's start, or the transaction timeout, aborts it")
 		}
 	case tx != nil:
-		if _, err := tx.commit(endCtx, b.store, position, true, b.cfg.WriteTimeout); err != nil {
+		if _, err := tx.commit(endCtx, b.store, position, true); err != nil {
 			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
 			return
 		}
@@ -299,7 +299,7 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		}
 		pending, _ := tr.stats()
 		b.metrics.inFlight.Set(float64(pending))
-		committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat, b.cfg.WriteTimeout)
+		committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat)
 		if err != nil {
 			if ctx.Err() == nil {
 				tr.fail(fmt.Errorf("committing a transaction: %w", err))

@@ -26,8 +26,9 @@ import (
 //   - Every partition is added to each transaction before its first write
 //     (kafka-go speaks produce v8, so the broker cannot add it implicitly).
 type transaction struct {
-	pid   *txn.Producer
-	onAck ackFunc
+	pid     *txn.Producer
+	onAck   ackFunc
+	timeout time.Duration // KAFKA_WRITE_TIMEOUT: bounds each request and its retries
 
 	gate sync.RWMutex // shared: a batch in flight; exclusive: commit
 
@@ -45,8 +46,8 @@ type pendingAck struct {
 	offset int64
 }
 
-func newTransaction(pid *txn.Producer, onAck ackFunc, fullAt int) *transaction {
-	return &transaction{pid: pid, onAck: onAck, added: map[topicPartition]bool{}, full: make(chan struct{}, 1), fullAt: max(fullAt, 1)}
+func newTransaction(pid *txn.Producer, onAck ackFunc, fullAt int, timeout time.Duration) *transaction {
+	return &transaction{pid: pid, onAck: onAck, timeout: timeout, added: map[topicPartition]bool{}, full: make(chan struct{}, 1), fullAt: max(fullAt, 1)}
 }
 
 // enter takes the gate for one batch to tp, adding tp to the transaction
@@ -59,7 +60,7 @@ func (t *transaction) enter(ctx context.Context, tp topicPartition) error {
 	if added {
 		return nil
 	}
-	if err := t.pid.AddPartitions(ctx, tp.topic, tp.partition); err != nil {
+	if err := t.addPartition(ctx, tp); err != nil {
 		t.gate.RUnlock()
 		return err
 	}
@@ -70,6 +71,21 @@ func (t *transaction) enter(ctx context.Context, tp topicPartition) error {
 }
 
 func (t *transaction) leave() { t.gate.RUnlock() }
+
+// addPartition adds tp, retrying for up to the write timeout: a broker
+// that stays away must end the epoch, not hold it.
+func (t *transaction) addPartition(ctx context.Context, tp topicPartition) error {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	return t.pid.AddPartitions(ctx, tp.topic, tp.partition)
+}
+
+// end commits or aborts, retrying for up to the write timeout.
+func (t *transaction) end(ctx context.Context, commit bool) error {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	return t.pid.EndTxn(ctx, commit)
+}
 
 // ackLater holds a record's acknowledgement until the commit.
 func (t *transaction) ackLater(r *outRecord, offset int64, err error) {
@@ -97,7 +113,7 @@ func (t *transaction) fullCh() <-chan struct{} { return t.full }
 // holds, asks position for the checkpoint that covers it, writes that
 // checkpoint into the transaction and commits. With nothing new and force
 // unset it commits nothing and returns false.
-func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool, timeout time.Duration) (bool, error) {
+func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool) (bool, error) {
 	t.gate.Lock()
 	defer t.gate.Unlock()
 	t.mu.Lock()
@@ -116,7 +132,7 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 	}
 	tp := topicPartition{store.Topic(), 0}
 	if !t.added[tp] {
-		if err := t.pid.AddPartitions(ctx, tp.topic, tp.partition); err != nil {
+		if err := t.addPartition(ctx, tp); err != nil {
 			return false, err
 		}
 	}
@@ -124,11 +140,11 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 	if err != nil {
 		return false, err
 	}
-	if _, err := sendBatch(ctx, t.pid, tp, encoded, timeout); err != nil {
+	if _, err := sendBatch(ctx, t.pid, tp, encoded, t.timeout); err != nil {
 		return false, fmt.Errorf("writing the checkpoint: %w", err)
 	}
 	t.checkpointSeq++
-	if err := t.pid.EndTxn(ctx, true); err != nil {
+	if err := t.end(ctx, true); err != nil {
 		return false, err
 	}
 	t.mu.Lock()
@@ -146,5 +162,5 @@ func (t *transaction) abort(ctx context.Context) error {
 	t.mu.Lock()
 	t.pending = nil
 	t.mu.Unlock()
-	return t.pid.EndTxn(ctx, false)
+	return t.end(ctx, false)
 }
