@@ -129,10 +129,15 @@ func (s *Store) Save(ctx context.Context, p Position) error {
 }
 
 func (s *Store) bounds(ctx context.Context) (first, last int64, err error) {
+	// The end is the last stable offset: a transaction left open by a
+	// killed instance (aborted only when its successor initialises, or at
+	// its timeout) must not hold up the decision to take over. What lies
+	// beyond it is not committed, so it is not a checkpoint yet.
 	res, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
 		Topics: map[string][]kafka.OffsetRequest{
 			s.topic: {kafka.FirstOffsetOf(0), kafka.LastOffsetOf(0)},
 		},
+		IsolationLevel: kafka.ReadCommitted,
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("listing offsets of checkpoint topic %q: %w", s.topic, err)
