@@ -220,3 +220,59 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 	}
 	requireExactlyOnce(t, h.verify(h.records()))
 }
+
+// TestRestartTimes measures how long the real binary takes from its start
+// to its first upstream connection, after a SIGTERM and after a SIGKILL of
+// its predecessor (same BRIDGE_INSTANCE_ID, default LEASE_SESSION_TIMEOUT),
+// and requires exactly once across them. The figures are reported, not
+// asserted: timing assertions flake on a loaded machine.
+func TestRestartTimes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restart-time test skipped in -short mode")
+	}
+	bin := buildBridge(t)
+	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		e.HTTPAddr = ""
+		e.LeaseSessionTimeout = "10s"
+	})
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "bridge.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	times := map[string][]time.Duration{}
+	var prev *child
+	for i := 0; i < 10; i++ {
+		how := "first start"
+		if prev != nil {
+			how = "after SIGTERM"
+			if i%2 == 0 {
+				how = "after SIGKILL"
+				prev.kill(t)
+			} else {
+				prev.stop(t)
+			}
+		}
+		before := len(h.sim.Connections())
+		started := time.Now()
+		prev = startChild(t, bin, h.env, logFile)
+		waitFor(t, "an upstream connection", func() bool { return len(h.sim.Connections()) > before })
+		times[how] = append(times[how], h.sim.Connections()[before].At.Sub(started))
+		_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+300)
+	}
+	h.sim.Pause()
+	want := len(h.sim.Ledger())
+	waitForErr(t, fmt.Sprintf("%d records", want), func() (bool, error) {
+		n, err := h.oursCount()
+		return n >= want, err
+	})
+	prev.stop(t)
+	for _, how := range []string{"after SIGTERM", "after SIGKILL"} {
+		ds := times[how]
+		slices.Sort(ds)
+		line := fmt.Sprintf("restart %s: start to upstream connection median %s, max %s (%d restarts)", how, median(ds), maxOf(ds), len(ds))
+		fmt.Println(line)
+		t.Log(line)
+	}
+	requireExactlyOnce(t, h.verify(h.records()))
+}
