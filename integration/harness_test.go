@@ -3,8 +3,10 @@ package integration_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,10 +140,12 @@ func (r *running) stopQuietly() {
 	}
 }
 
-// records reads the output topic.
+// records reads the output topic. The read may take the whole waitLimit:
+// under the race detector, decoding a topic of ten thousand small
+// lz4-compressed batches takes several seconds of CPU.
 func (h *harness) records() []kafkatest.Record {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	recs, err := h.kafka.ReadAll(ctx, h.env.KafkaTopic)
 	if err != nil {
@@ -151,15 +155,29 @@ func (h *harness) records() []kafkatest.Record {
 }
 
 // oursNow counts our records, or -1 when the cluster cannot be read right
-// now (a broker restart in progress): for polling.
+// now (a broker restart in progress): for polling in waitFor, which
+// reports the last such read error if it times out.
 func (h *harness) oursNow() int {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	n, err := h.oursCount()
+	if err != nil {
+		pollsOf(h.t).failed(err)
+		return -1
+	}
+	return n
+}
+
+// oursCount reads the topic and counts our records. Within a wait the read
+// may take until the wait's deadline, and otherwise waitLimit: a read
+// budget shorter than a whole read would fail every poll alike, because
+// each poll reads the topic from its start.
+func (h *harness) oursCount() (int, error) {
+	ctx, cancel := context.WithDeadline(context.Background(), pollsOf(h.t).readDeadline())
 	defer cancel()
 	recs, err := h.kafka.ReadAll(ctx, h.env.KafkaTopic)
 	if err != nil {
-		return -1
+		return -1, err
 	}
-	return h.ours(recs)
+	return h.ours(recs), nil
 }
 
 // ours counts records written by this bridge (gap markers excluded).
@@ -173,16 +191,104 @@ func (h *harness) ours(recs []kafkatest.Record) int {
 	return n
 }
 
-// waitFor polls cond until it holds; what describes it on failure.
+// waitFor polls cond until it holds; what describes it on failure. A
+// condition that reads Kafka through oursNow (which hides its error) gets
+// that error reported too.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", waitLimit, what)
+	waitForErr(t, what, func() (bool, error) { return cond(), nil })
+}
+
+// waitForErr polls cond until it holds, and fails the test after waitLimit
+// with the last error cond returned (or oursNow met) and how many polls
+// failed. A poll that took long is not repeated at once, so that polling
+// leaves CPU to the bridge it waits for.
+func waitForErr(t testing.TB, what string, cond func() (bool, error)) {
+	t.Helper()
+	ps := pollsOf(t)
+	start := time.Now()
+	deadline := start.Add(waitLimit)
+	ps.begin(deadline)
+	defer ps.end()
+	for n := 1; ; n++ {
+		began := time.Now()
+		ok, err := cond()
+		if err != nil {
+			ps.failed(err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if ok {
+			t.Logf("TEMP waited %s for %s, %d polls, last poll %s", time.Since(start), what, n, time.Since(began))
+			return
+		}
+		if time.Now().After(deadline) {
+			msg := fmt.Sprintf("timed out after %s waiting for %s", time.Since(start).Round(time.Millisecond), what)
+			if fails, last, at := ps.errors(); last != nil {
+				msg += fmt.Sprintf(" (%d of %d polls failed; the last, %s before the end of the wait: %v)",
+					fails, n, time.Since(at).Round(time.Millisecond), last)
+			}
+			t.Fatal(msg)
+		}
+		time.Sleep(min(max(time.Since(began), 50*time.Millisecond), time.Second))
 	}
+}
+
+// polls is the polling state of one test: the deadline of the wait in
+// progress and the read errors met during it.
+type polls struct {
+	mu       sync.Mutex
+	deadline time.Time // zero outside a wait
+	fails    int
+	lastErr  error
+	lastAt   time.Time
+}
+
+var pollsByTest sync.Map // testing.TB -> *polls
+
+func pollsOf(t testing.TB) *polls {
+	if p, ok := pollsByTest.Load(t); ok {
+		return p.(*polls)
+	}
+	p, loaded := pollsByTest.LoadOrStore(t, &polls{})
+	if !loaded {
+		t.Cleanup(func() { pollsByTest.Delete(t) })
+	}
+	return p.(*polls)
+}
+
+func (p *polls) begin(deadline time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deadline, p.fails, p.lastErr, p.lastAt = deadline, 0, nil, time.Time{}
+}
+
+func (p *polls) end() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deadline = time.Time{}
+}
+
+func (p *polls) failed(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails++
+	p.lastErr, p.lastAt = err, time.Now()
+}
+
+func (p *polls) errors() (fails int, last error, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fails, p.lastErr, p.lastAt
+}
+
+// readDeadline bounds a read: the end of the wait in progress, or
+// waitLimit from now outside a wait.
+func (p *polls) readDeadline() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.deadline.IsZero() {
+		return time.Now().Add(waitLimit)
+	}
+	return p.deadline
 }
 
 // waitDone waits until the simulator emitted all of MaxEvents.
@@ -201,7 +307,10 @@ func (h *harness) waitDelivered() verify.Report {
 	h.t.Helper()
 	h.waitDone()
 	want := len(h.sim.Ledger())
-	waitFor(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() bool { return h.oursNow() >= want })
+	waitForErr(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() (bool, error) {
+		n, err := h.oursCount()
+		return n >= want, err
+	})
 	return h.verify(h.records())
 }
 
@@ -211,7 +320,10 @@ func (h *harness) pauseAndVerify() verify.Report {
 	h.t.Helper()
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
-	waitFor(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() bool { return h.oursNow() >= want })
+	waitForErr(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() (bool, error) {
+		n, err := h.oursCount()
+		return n >= want, err
+	})
 	return h.verify(h.records())
 }
 

@@ -5,22 +5,15 @@
 package kafkatest
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
-
-	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 )
 
 // Cluster is a Kafka cluster for one test.
@@ -101,50 +94,4 @@ type Record struct {
 // Client returns a kafka-go client for the cluster.
 func (c *Cluster) Client() *kafka.Client {
 	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: 20 * time.Second}
-}
-
-// ReadAll returns every record of topic up to the high watermarks, in
-// partition then offset order. A topic that does not exist yet is empty.
-func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Record, error) {
-	client := c.Client()
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %q: %w", topic, err)
-	}
-	if len(md.Topics) == 0 || errors.Is(md.Topics[0].Error, kafka.UnknownTopicOrPartition) {
-		return nil, nil
-	}
-	if md.Topics[0].Error != nil {
-		return nil, fmt.Errorf("metadata of %q: %w", topic, md.Topics[0].Error)
-	}
-	var out []Record
-	parts := md.Topics[0].Partitions
-	sort.Slice(parts, func(i, j int) bool { return parts[i].ID < parts[j].ID })
-	for _, p := range parts {
-		offs, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
-			topic: {kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID)},
-		}})
-		if err != nil {
-			return nil, fmt.Errorf("offsets of %s[%d]: %w", topic, p.ID, err)
-		}
-		po := offs.Topics[topic][0]
-		err = checkpoint.ReadPartition(ctx, client, topic, p.ID, po.FirstOffset, po.LastOffset, func(r kafka.Record) error {
-			rec := Record{Partition: p.ID, Offset: r.Offset, Headers: map[string]string{}}
-			if r.Key != nil {
-				rec.Key, _ = io.ReadAll(r.Key)
-			}
-			if r.Value != nil {
-				rec.Value, _ = io.ReadAll(r.Value)
-			}
-			for _, h := range r.Headers {
-				rec.Headers[h.Key] = string(h.Value)
-			}
-			out = append(out, rec)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
