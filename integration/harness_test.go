@@ -217,7 +217,6 @@ func waitForErr(t testing.TB, what string, cond func() (bool, error)) {
 			ps.failed(err)
 		}
 		if ok {
-			t.Logf("TEMP waited %s for %s, %d polls, last poll %s", time.Since(start), what, n, time.Since(began))
 			return
 		}
 		if time.Now().After(deadline) {
