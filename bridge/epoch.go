@@ -137,13 +137,14 @@ func (b *Bridge) begin(ctx context.Context, first bool) (*txn.Producer, checkpoi
 	}
 	pid, err := txn.Init(ctx, b.client, b.cfg.TransactionalID, b.cfg.TransactionTimeout)
 	if err != nil {
-		if txn.Classify(err) == txn.Permanent && b.cfg.Transactions {
-			return nil, checkpoint.Position{}, permanent(fmt.Errorf("%w (with KAFKA_TRANSACTIONS=true the bridge needs WRITE and DESCRIBE on transactional id %q; set KAFKA_TRANSACTIONS=false where transactions are not allowed)", err, b.cfg.TransactionalID))
+		if txn.Classify(err) != txn.Permanent {
+			return nil, checkpoint.Position{}, err
 		}
-		if txn.Classify(err) == txn.Permanent {
-			return nil, checkpoint.Position{}, permanent(fmt.Errorf("%w (idempotent writes need IDEMPOTENT_WRITE on the cluster, or WRITE on the topics)", err))
+		hint := "idempotent writes need IDEMPOTENT_WRITE on the cluster, or WRITE on the topics"
+		if b.cfg.Transactions {
+			hint = fmt.Sprintf("with KAFKA_TRANSACTIONS=true the bridge needs WRITE and DESCRIBE on transactional id %q; set KAFKA_TRANSACTIONS=false where transactions are not allowed", b.cfg.TransactionalID)
 		}
-		return nil, checkpoint.Position{}, err
+		return nil, checkpoint.Position{}, permanent(fmt.Errorf("%w (%s)", err, hint))
 	}
 	pos, err := b.startPosition(ctx)
 	if err != nil {
@@ -160,9 +161,7 @@ func (b *Bridge) writeError(err error) error {
 	case txn.Fenced:
 		return fmt.Errorf("%w: %w", errStandBy, err)
 	case txn.Permanent:
-		if !errors.Is(err, context.Canceled) {
-			return permanent(err)
-		}
+		return permanent(err)
 	}
 	return fmt.Errorf("%w: %w", errEpochFailed, err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +21,6 @@ import (
 func TestReadPartitionSkipsAbortedTransactions(t *testing.T) {
 	client := embedded(t)
 	brokers := strings.Split(client.Addr.String(), ",")
-	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
-		brokers = strings.Split(env, ",")
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	topic := fmt.Sprintf("read-committed-%d", time.Now().UnixNano())
@@ -89,9 +85,6 @@ func TestReadPartitionSkipsAbortedTransactions(t *testing.T) {
 func TestLoadIsNotHeldByAnOpenTransaction(t *testing.T) {
 	client := embedded(t)
 	brokers := strings.Split(client.Addr.String(), ",")
-	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
-		brokers = strings.Split(env, ",")
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	topic := fmt.Sprintf("checkpoints-open-txn-%d", time.Now().UnixNano())

@@ -109,11 +109,7 @@ func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
 		e.LogFormat = "json"
 		e.KafkaWriteTimeout = "2s"
 	})
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "bridge.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
+	logFile, _ := childLog(t, "bridge.log")
 	c := startChild(t, bin, h.env, logFile)
 	pid := c.cmd.Process.Pid
 
@@ -138,7 +134,7 @@ func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
 	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+1000)
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
-	waitFor(t, fmt.Sprintf("%d records after the outage", want), func() bool { return h.oursNow() >= want })
+	h.waitOurs(want)
 	_, peak := rssKiB(pid)
 	c.stop(t)
 	rep := h.verify(h.records())

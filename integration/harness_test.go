@@ -306,11 +306,18 @@ func (h *harness) waitDelivered() verify.Report {
 	h.t.Helper()
 	h.waitDone()
 	want := len(h.sim.Ledger())
-	waitForErr(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() (bool, error) {
-		n, err := h.oursCount()
-		return n >= want, err
-	})
+	h.waitOurs(want)
 	return h.verify(h.records())
+}
+
+// waitOurs waits until the topic holds at least n records of ours, and
+// fails with the last read error if it never does.
+func (h *harness) waitOurs(n int) {
+	h.t.Helper()
+	waitForErr(h.t, strconv.Itoa(n)+" records in "+h.env.KafkaTopic, func() (bool, error) {
+		got, err := h.oursCount()
+		return got >= n, err
+	})
 }
 
 // pauseAndVerify stops generation, waits until the topic holds the ledger,
@@ -319,10 +326,7 @@ func (h *harness) pauseAndVerify() verify.Report {
 	h.t.Helper()
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
-	waitForErr(h.t, strconv.Itoa(want)+" records in "+h.env.KafkaTopic, func() (bool, error) {
-		n, err := h.oursCount()
-		return n >= want, err
-	})
+	h.waitOurs(want)
 	return h.verify(h.records())
 }
 

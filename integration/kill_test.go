@@ -36,6 +36,38 @@ func buildBridge(t *testing.T) string {
 	return bin
 }
 
+// childLog creates the log file of the bridge processes a test starts (in
+// KILL_TEST_LOG_DIR when set, to keep it) and, when the test fails, logs
+// its tail. It returns the file and its path.
+func childLog(t *testing.T, name string) (*os.File, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
+		path = filepath.Join(dir, name)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		if t.Failed() {
+			t.Logf("%s tail:\n%s", name, logTail(path, 60))
+		}
+	})
+	return f, path
+}
+
+// logTail returns the last n lines of the file at path.
+func logTail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
 type child struct {
 	cmd *exec.Cmd
 }
@@ -116,25 +148,7 @@ func TestKillRestartExactlyOnce(t *testing.T) {
 		e.IdleTimeout = "1s"
 		e.PingInterval = "200ms"
 	})
-	logPath := filepath.Join(t.TempDir(), "bridge.log")
-	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
-		logPath = filepath.Join(dir, "bridge.log")
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	defer func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			lines := strings.Split(string(b), "\n")
-			if len(lines) > 60 {
-				lines = lines[len(lines)-60:]
-			}
-			t.Logf("bridge log tail:\n%s", strings.Join(lines, "\n"))
-		}
-	}()
+	logFile, _ := childLog(t, "bridge.log")
 
 	rng := rand.New(rand.NewPCG(*killSeed, 7))
 	kills, faults := 0, 0
@@ -163,14 +177,13 @@ func TestKillRestartExactlyOnce(t *testing.T) {
 	h.sim.Pause()
 	last := startChild(t, bin, h.env, logFile)
 	want := len(h.sim.Ledger())
-	got := 0
 	t.Cleanup(func() {
 		if t.Failed() {
 			rep := h.verify(h.records())
-			t.Logf("records of ours: %d, ledger: %d, report: %s %v", got, want, rep, rep.Examples)
+			t.Logf("ledger: %d, report: %s %v", want, rep, rep.Examples)
 		}
 	})
-	waitFor(t, fmt.Sprintf("%d records after the last restart", want), func() bool { got = h.oursNow(); return got >= want })
+	h.waitOurs(want)
 	last.stop(t)
 
 	rep := h.verify(h.records())

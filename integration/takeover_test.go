@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -17,16 +16,6 @@ import (
 )
 
 var crashLoopFor = flag.Duration("crash-loop", 60*time.Second, "how long TestCrashLoopRecovers SIGKILLs the bridge")
-
-// logTail returns the last n lines of the file at path.
-func logTail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
 
 // TestCrashLoopRecovers SIGKILLs the real binary every 2-3 s for
 // -crash-loop, with a connection fault on every connection (close, reset,
@@ -51,20 +40,7 @@ func TestCrashLoopRecovers(t *testing.T) {
 		e.LeaseSessionTimeout = "10s" // the default: a restart must not wait for it
 	})
 	h.env.OAuthTokenURL, h.env.OAuthClientID, h.env.OAuthClientSecret = h.sim.TokenURL(), sim.DefaultClientID, sim.DefaultClientSecret
-	logPath := filepath.Join(t.TempDir(), "bridge.log")
-	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
-		logPath = filepath.Join(dir, "crash-loop.log")
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	defer func() {
-		if t.Failed() {
-			t.Logf("bridge log tail:\n%s", logTail(logPath, 60))
-		}
-	}()
+	logFile, _ := childLog(t, "crash-loop.log")
 
 	rng := rand.New(rand.NewPCG(*killSeed, 3))
 	var reconnect []time.Duration // restart -> first upstream connection
@@ -108,10 +84,7 @@ func TestCrashLoopRecovers(t *testing.T) {
 	want := len(h.sim.Ledger())
 	lastStart := time.Now()
 	last := startChild(t, bin, h.env, logFile)
-	waitForErr(t, fmt.Sprintf("%d records after the last restart", want), func() (bool, error) {
-		n, err := h.oursCount()
-		return n >= want, err
-	})
+	h.waitOurs(want)
 	recovered := time.Since(lastStart)
 	last.stop(t)
 	rep := h.verify(h.records())
@@ -156,31 +129,13 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 		e.IdleTimeout = "30s"
 		e.PingInterval = "1s"
 	})
-	dir := t.TempDir()
-	open := func(name string) (*os.File, string) {
-		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f, path
-	}
-	logA, pathA := open("a.log")
-	logB, pathB := open("b.log")
-	defer func() {
-		if t.Failed() {
-			t.Logf("instance a log tail:\n%s\ninstance b log tail:\n%s", logTail(pathA, 40), logTail(pathB, 40))
-		}
-	}()
+	logA, pathA := childLog(t, "instance-a.log")
+	logB, pathB := childLog(t, "instance-b.log")
 
 	envA, envB := h.env, h.env
 	envA.BridgeInstanceID, envB.BridgeInstanceID = "instance-a", "instance-b"
 	a := startChild(t, bin, envA, logA)
-	waitForErr(t, "instance a to stream", func() (bool, error) {
-		n, err := h.oursCount()
-		return n > 1000, err
-	})
+	h.waitOurs(1001)
 	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -191,10 +146,7 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitForErr(t, "instance b to stream", func() (bool, error) {
-		n, err := h.oursCount()
-		return n > base+1000, err
-	})
+	h.waitOurs(base + 1001)
 	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
@@ -209,10 +161,7 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+2000)
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
-	waitForErr(t, fmt.Sprintf("%d records", want), func() (bool, error) {
-		n, err := h.oursCount()
-		return n >= want, err
-	})
+	h.waitOurs(want)
 	b.stop(t)
 	a.stop(t)
 	if log, _ := os.ReadFile(pathB); strings.Contains(string(log), "stopped producing; standing by") {
@@ -235,11 +184,7 @@ func TestRestartTimes(t *testing.T) {
 		e.HTTPAddr = ""
 		e.LeaseSessionTimeout = "10s"
 	})
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "bridge.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
+	logFile, _ := childLog(t, "bridge.log")
 	times := map[string][]time.Duration{}
 	var prev *child
 	for i := 0; i < 10; i++ {
@@ -262,10 +207,7 @@ func TestRestartTimes(t *testing.T) {
 	}
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
-	waitForErr(t, fmt.Sprintf("%d records", want), func() (bool, error) {
-		n, err := h.oursCount()
-		return n >= want, err
-	})
+	h.waitOurs(want)
 	prev.stop(t)
 	for _, how := range []string{"after SIGTERM", "after SIGKILL"} {
 		ds := times[how]

@@ -1,9 +1,7 @@
 package txn
 
 import (
-	"context"
 	"errors"
-	"net"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -88,12 +86,8 @@ func Classify(err error) Outcome {
 		}
 		return Permanent
 	}
-	// Transport failures: the request may or may not have been handled.
-	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, net.ErrClosed) {
-		return Retry
-	}
-	// kafka-go reports broken connections with plain errors (io.EOF,
-	// io.ErrUnexpectedEOF, syscall errors): unknown outcome.
+	// Anything else is a transport failure (a timeout, a broken connection:
+	// kafka-go reports these as net errors, io.EOF, io.ErrUnexpectedEOF or
+	// syscall errors): the request may or may not have been handled.
 	return Retry
 }

@@ -30,6 +30,16 @@ func cluster(t *testing.T) []string {
 	return c.ListenAddrs()
 }
 
+// setup returns a cluster, a client of it and a new topic of one partition.
+func setup(t *testing.T, prefix string) ([]string, *kafka.Client, string) {
+	t.Helper()
+	brokers := cluster(t)
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
+	topic := unique(prefix)
+	createTopic(t, client, topic)
+	return brokers, client, topic
+}
+
 func createTopic(t *testing.T, client *kafka.Client, topic string) {
 	t.Helper()
 	res, err := client.CreateTopics(t.Context(), &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}}})
@@ -105,10 +115,7 @@ func readCommitted(t *testing.T, brokers []string, topic string) []string {
 }
 
 func TestIdempotentResendIsDeduplicated(t *testing.T) {
-	brokers := cluster(t)
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
-	topic := unique("txn-idem")
-	createTopic(t, client, topic)
+	brokers, client, topic := setup(t, "txn-idem")
 	ctx := t.Context()
 	p, err := txn.Init(ctx, client, "", time.Minute)
 	if err != nil {
@@ -151,10 +158,7 @@ func TestIdempotentResendIsDeduplicated(t *testing.T) {
 }
 
 func TestTransactionsCommitAbortAndFence(t *testing.T) {
-	brokers := cluster(t)
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 20 * time.Second}
-	topic := unique("txn-tx")
-	createTopic(t, client, topic)
+	brokers, client, topic := setup(t, "txn-tx")
 	ctx := t.Context()
 	txnID := topic + "-id"
 	old, err := txn.Init(ctx, client, txnID, time.Minute)
