@@ -73,11 +73,12 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	if tx != nil {
 		// Claim the bridge name before streaming: the checkpoint now names
 		// this instance, which is what standbys and a later epoch check.
-		if _, err := tx.commit(ctx, b.store, position, true); err != nil {
+		claimed, _, err := tx.commit(ctx, b.store, position, true)
+		if err != nil {
 			prod.abort()
 			return b.writeError(fmt.Errorf("committing the first checkpoint of the epoch: %w", err))
 		}
-		b.metrics.checkpoints.Inc()
+		b.checkpointed(claimed)
 	}
 
 	epochCtx, cancel := context.WithCancelCause(ctx)
@@ -178,17 +179,19 @@ func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, posit
 			b.log.Warn().Err(err).Msg("aborting the open transaction failed; the next instance's start, or the transaction timeout, aborts it")
 		}
 	case tx != nil:
-		if _, err := tx.commit(endCtx, b.store, position, true); err != nil {
+		pos, _, err := tx.commit(endCtx, b.store, position, true)
+		if err != nil {
 			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
 			return
 		}
-		b.metrics.checkpoints.Inc()
+		b.checkpointed(pos)
 	default:
-		if err := b.store.Save(endCtx, position()); err != nil {
+		pos := position()
+		if err := b.store.Save(endCtx, pos); err != nil {
 			b.log.Warn().Err(err).Msg("writing the final checkpoint of the epoch failed; the previous one stays valid")
 			return
 		}
-		b.metrics.checkpoints.Inc()
+		b.checkpointed(pos)
 	}
 }
 
@@ -280,6 +283,12 @@ func (b *Bridge) flush(prod *producer, tr *tracker) {
 	}
 }
 
+// checkpointed records a written checkpoint in the metrics.
+func (b *Bridge) checkpointed(pos checkpoint.Position) {
+	b.metrics.checkpoints.Inc()
+	b.metrics.checkpointSince.Set(float64(pos.Since.UnixMilli()) / 1000)
+}
+
 // commitLoop commits the open transaction every KAFKA_COMMIT_INTERVAL when
 // it holds records, sooner when it holds half the in-flight bound, and at
 // least every quarter of LEASE_SESSION_TIMEOUT even when idle: standbys
@@ -298,7 +307,7 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		}
 		pending, _ := tr.stats()
 		b.metrics.inFlight.Set(float64(pending))
-		committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat)
+		pos, committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat)
 		if err != nil {
 			if ctx.Err() == nil {
 				tr.fail(fmt.Errorf("committing a transaction: %w", err))
@@ -307,7 +316,7 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		}
 		if committed {
 			last = time.Now()
-			b.metrics.checkpoints.Inc()
+			b.checkpointed(pos)
 		}
 	}
 }
@@ -340,7 +349,6 @@ func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func(
 			continue
 		}
 		last = pos
-		b.metrics.checkpoints.Inc()
-		b.metrics.checkpointSince.Set(float64(pos.Since.UnixMilli()) / 1000)
+		b.checkpointed(pos)
 	}
 }

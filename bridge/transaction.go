@@ -112,8 +112,9 @@ func (t *transaction) fullCh() <-chan struct{} { return t.full }
 // commit ends the open transaction: it acknowledges what the transaction
 // holds, asks position for the checkpoint that covers it, writes that
 // checkpoint into the transaction and commits. With nothing new and force
-// unset it commits nothing and returns false.
-func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool) (bool, error) {
+// unset it commits nothing and returns false. It returns the position it
+// committed.
+func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool) (checkpoint.Position, bool, error) {
 	t.gate.Lock()
 	defer t.gate.Unlock()
 	t.mu.Lock()
@@ -121,36 +122,37 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 	t.pending = nil
 	t.mu.Unlock()
 	if len(pending) == 0 && !force {
-		return false, nil
+		return checkpoint.Position{}, false, nil
 	}
 	for _, a := range pending {
 		t.onAck(a.r, a.offset, nil)
 	}
-	rec, err := store.Record(position())
+	pos := position()
+	rec, err := store.Record(pos)
 	if err != nil {
-		return false, err
+		return pos, false, err
 	}
 	tp := topicPartition{store.Topic(), 0}
 	if !t.added[tp] {
 		if err := t.addPartition(ctx, tp); err != nil {
-			return false, err
+			return pos, false, err
 		}
 	}
 	encoded, err := t.pid.Encode([]kafka.Record{rec}, 0, t.checkpointSeq)
 	if err != nil {
-		return false, err
+		return pos, false, err
 	}
 	if _, err := sendBatch(ctx, t.pid, tp, encoded, t.timeout); err != nil {
-		return false, fmt.Errorf("writing the checkpoint: %w", err)
+		return pos, false, fmt.Errorf("writing the checkpoint: %w", err)
 	}
 	t.checkpointSeq++
 	if err := t.end(ctx, true); err != nil {
-		return false, err
+		return pos, false, err
 	}
 	t.mu.Lock()
 	clear(t.added)
 	t.mu.Unlock()
-	return true, nil
+	return pos, true, nil
 }
 
 // abort ends the open transaction without committing it, so that
