@@ -62,6 +62,9 @@ func Classify(err error) Outcome {
 	if errors.Is(err, ErrReinit) {
 		return Reinit
 	}
+	if errors.Is(err, ErrEncoding) {
+		return Permanent // the same records encode the same way again
+	}
 	var kerr kafka.Error
 	if errors.As(err, &kerr) {
 		switch kerr {

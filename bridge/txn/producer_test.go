@@ -239,6 +239,7 @@ func TestClassify(t *testing.T) {
 		{kafka.TopicAuthorizationFailed, txn.Permanent},
 		{kafka.TransactionalIDAuthorizationFailed, txn.Permanent},
 		{kafka.InvalidMessage, txn.Permanent},
+		{fmt.Errorf("encoding: %w", txn.ErrEncoding), txn.Permanent},
 	}
 	for _, tt := range tests {
 		if got := txn.Classify(tt.err); got != tt.want {
