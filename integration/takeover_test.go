@@ -128,6 +128,9 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 		// freeze: on SIGCONT it still holds events it will try to write.
 		e.IdleTimeout = "30s"
 		e.PingInterval = "1s"
+		// Far beyond the wait below: only a fence from the second instance,
+		// not the coordinator's timeout, can stop the first in time.
+		e.KafkaTxnTimeout = "5m"
 	})
 	logA, pathA := childLog(t, "instance-a.log")
 	logB, pathB := childLog(t, "instance-b.log")
