@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
@@ -27,21 +28,34 @@ func embeddedCluster(t *testing.T, opts ...kfake.Opt) *kafkatest.Cluster {
 	return c
 }
 
+// bothModes runs test with transactions on (the default) and off, where
+// only the idempotent producer stands between a resent batch and a
+// duplicate.
+func bothModes(t *testing.T, test func(t *testing.T, transactions string)) {
+	for _, transactions := range []string{"true", "false"} {
+		t.Run("transactions="+transactions, func(t *testing.T) { test(t, transactions) })
+	}
+}
+
 // TestAmbiguousWritesAreNotDuplicated cuts the broker connection right
 // after a produce request reached the broker, so the batch is appended but
 // the bridge never hears so. A bridge that retried blindly, or trusted its
 // memory instead of the topic, would write those events twice.
 func TestAmbiguousWritesAreNotDuplicated(t *testing.T) {
-	cutter := &kafkatest.BrokerFaults{Cut: func(n int) bool { return n%15 == 0 && n <= 15*8 }}
-	k := embeddedCluster(t, kfake.ListenFn(cutter.Listen))
-	h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 5000, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	h.start()
-	rep := h.waitDelivered()
-	if cutter.Cuts() < 3 {
-		t.Fatalf("only %d ambiguous writes were injected", cutter.Cuts())
-	}
-	t.Logf("ambiguous writes injected: %d", cutter.Cuts())
-	requireExactlyOnce(t, rep)
+	bothModes(t, func(t *testing.T, transactions string) {
+		cutter := &kafkatest.BrokerFaults{Cut: func(n int) bool { return n%15 == 0 && n <= 15*8 }}
+		k := embeddedCluster(t, kfake.ListenFn(cutter.Listen))
+		h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 5000, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+			e.KafkaTransactions = transactions
+		})
+		h.start()
+		rep := h.waitDelivered()
+		if cutter.Cuts() < 3 {
+			t.Fatalf("only %d ambiguous writes were injected", cutter.Cuts())
+		}
+		t.Logf("ambiguous writes injected: %d", cutter.Cuts())
+		requireExactlyOnce(t, rep)
+	})
 }
 
 // TestTimedOutWritesThatHappenedAreNotDuplicated answers produce requests
@@ -49,18 +63,22 @@ func TestAmbiguousWritesAreNotDuplicated(t *testing.T) {
 // replication is slow): the error says nothing about whether the write
 // happened.
 func TestTimedOutWritesThatHappenedAreNotDuplicated(t *testing.T) {
-	k := embeddedCluster(t)
-	h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 3000, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	fault := kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: h.env.KafkaTopic, Err: kerr.RequestTimedOut, Count: 1}
-	h.start()
-	for i := 1; i <= 4; i++ {
-		if err := h.sim.WaitEmitted(t.Context(), i*600); err != nil {
-			t.Fatal(err)
+	bothModes(t, func(t *testing.T, transactions string) {
+		k := embeddedCluster(t)
+		h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 3000, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+			e.KafkaTransactions = transactions
+		})
+		fault := kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: h.env.KafkaTopic, Err: kerr.RequestTimedOut, Count: 1}
+		h.start()
+		for i := 1; i <= 4; i++ {
+			if err := h.sim.WaitEmitted(t.Context(), i*600); err != nil {
+				t.Fatal(err)
+			}
+			hit := k.Fake.Fault(fault)
+			if err := hit.Wait(t.Context(), 1); err != nil {
+				t.Fatalf("timed-out write %d was never injected: %v", i, err)
+			}
 		}
-		hit := k.Fake.Fault(fault)
-		if err := hit.Wait(t.Context(), 1); err != nil {
-			t.Fatalf("timed-out write %d was never injected: %v", i, err)
-		}
-	}
-	requireExactlyOnce(t, h.waitDelivered())
+		requireExactlyOnce(t, h.waitDelivered())
+	})
 }
