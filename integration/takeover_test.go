@@ -38,6 +38,9 @@ func TestCrashLoopRecovers(t *testing.T) {
 		e.IdleTimeout = "1s"
 		e.PingInterval = "200ms"
 		e.LeaseSessionTimeout = "10s" // the default: a restart must not wait for it
+		// A killed instance's open transaction must be ended by its
+		// successor, not outlived: far beyond the waits below.
+		e.KafkaTxnTimeout = "5m"
 	})
 	h.env.OAuthTokenURL, h.env.OAuthClientID, h.env.OAuthClientSecret = h.sim.TokenURL(), sim.DefaultClientID, sim.DefaultClientSecret
 	logFile, _ := childLog(t, "crash-loop.log")
@@ -94,6 +97,13 @@ func TestCrashLoopRecovers(t *testing.T) {
 	fmt.Println(line)
 	t.Log(line)
 	requireExactlyOnce(t, rep)
+	// Liveness: a restart that waited for the dead instance (a lease
+	// session, a transaction timeout) would not reach the upstream within
+	// its 2-3 s life. The bound is loose (a restart takes tens of
+	// milliseconds) so that a loaded machine cannot trip it.
+	if len(reconnect) < kills/2 {
+		t.Errorf("only %d of %d restarts connected upstream within their 2-3 s life", len(reconnect), kills)
+	}
 }
 
 func median(ds []time.Duration) time.Duration {
