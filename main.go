@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 }
 
 func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
-	if cfg.LogFormat == "console" {
+	if cfg.LogFormat == config.LogConsole {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
 	level, err := zerolog.ParseLevel(cfg.LogLevel)

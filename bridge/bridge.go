@@ -1,17 +1,14 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
@@ -25,7 +22,7 @@ type Options struct {
 	Config   config.Config
 	Logger   zerolog.Logger
 	Registry prometheus.Registerer // nil: metrics are not exported
-	Tokens   TokenSource           // nil: built from Config.Token
+	Tokens   tokenSource           // nil: built from Config.Token
 }
 
 // Bridge streams upstream events into Kafka. Run it once.
@@ -33,10 +30,10 @@ type Bridge struct {
 	cfg     config.Config
 	log     zerolog.Logger
 	metrics *metrics
-	tokens  TokenSource
+	tokens  tokenSource
 	client  *kafka.Client
 	store   *checkpoint.Store
-	decoder Decoder
+	decoder decoder
 	dialer  *dialer
 	seed    uint64
 
@@ -59,7 +56,7 @@ func New(opts Options) *Bridge {
 	cfg := opts.Config
 	tokens := opts.Tokens
 	if tokens == nil {
-		tokens = NewTokenSource(cfg.Token)
+		tokens = newTokenSource(cfg.Token)
 	}
 	transport := &kafka.Transport{
 		ClientID:    cfg.KafkaClientID,
@@ -81,7 +78,7 @@ func New(opts Options) *Bridge {
 		tokens:  tokens,
 		client:  client,
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
-		decoder: Decoder{TimeField: cfg.EventTimeField, IDField: cfg.EventIDField, PartitionField: cfg.PartitionKey},
+		decoder: decoder{TimeField: cfg.EventTimeField, IDField: cfg.EventIDField, PartitionField: cfg.PartitionKey},
 		dialer: &dialer{
 			url:        cfg.AnalyticsURL,
 			tokens:     tokens,
@@ -281,285 +278,6 @@ func leaseCause(ctx context.Context, err error) error {
 		return cause
 	}
 	return err
-}
-
-// Signals from a connection that the next connection should follow at once.
-var (
-	errSocketClosing = errors.New("upstream announced socket_closing")
-	errTokenRevoked  = errors.New("upstream revoked the token")
-)
-
-// stream connects and reconnects to the upstream, resuming from the
-// tracker's position each time, until ctx ends or a permanent failure.
-func (b *Bridge) stream(ctx context.Context, w *writer) error {
-	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+2)
-	for {
-		b.setState(StateConnecting)
-		since := w.tr.reconnect()
-		conn, err := b.dialer.dial(ctx, since)
-		if ctx.Err() != nil {
-			if conn != nil {
-				_ = conn.CloseNow()
-			}
-			return nil
-		}
-		if err != nil {
-			delay, err := b.refused(ctx, err, w, since, bo)
-			if err != nil {
-				return err
-			}
-			if sleep(ctx, delay) != nil {
-				return nil
-			}
-			continue
-		}
-		b.metrics.connects.Inc()
-		b.setState(StateStreaming)
-		b.log.Info().Time("since", since).Msg("connected to upstream")
-		s := newSession(ctx, conn, b.cfg.IdleTimeout, b.cfg.PingInterval)
-		frames, err := w.consume(ctx, s)
-		s.close(websocket.StatusNormalClosure, "reconnecting")
-		if ctx.Err() != nil {
-			return nil
-		}
-		if frames > 0 {
-			bo.reset()
-		}
-		delay := bo.next()
-		reason := "error"
-		switch status := websocket.CloseStatus(err); {
-		case errors.Is(err, ErrFrameTooLarge):
-			return permanent(fmt.Errorf("%w (MAX_FRAME_BYTES=%d): raise it; the frame is resent on every replay", err, b.cfg.MaxFrameBytes))
-		case errors.Is(err, errSocketClosing):
-			reason, delay = "socket_closing", 0
-		case errors.Is(err, errTokenRevoked), status == websocket.StatusPolicyViolation:
-			reason, delay = "token_revoked", 0
-			b.tokens.Invalidate()
-		case errors.Is(err, ErrIdle):
-			reason = "idle"
-		case status == websocket.StatusGoingAway:
-			reason, delay = "going_away", 0
-		case status != -1:
-			reason = "closed"
-		}
-		b.metrics.disconnects.WithLabelValues(reason).Inc()
-		b.log.Warn().Err(err).Str("reason", reason).Int("frames", frames).Dur("reconnect_in", delay).Msg("upstream connection ended")
-		if sleep(ctx, delay) != nil {
-			return nil
-		}
-	}
-}
-
-// refused decides what to do about a failed connection attempt: how long to
-// wait, or a permanent error.
-func (b *Bridge) refused(ctx context.Context, err error, w *writer, since time.Time, bo *backoff) (time.Duration, error) {
-	delay := bo.next()
-	var herr *HTTPError
-	errors.As(err, &herr)
-	reason := "dial"
-	switch {
-	case errors.Is(err, ErrUnauthorized):
-		reason = "unauthorized"
-		b.tokens.Invalidate()
-	case errors.Is(err, ErrSinceTooOld):
-		if b.cfg.OnStaleSince != config.StaleSinceResumeNow {
-			return 0, permanent(fmt.Errorf("%w: the checkpoint's since %s can no longer be replayed, so the events from then until now are lost upstream (%v). "+
-				"To accept this gap and continue from now, set ON_STALE_SINCE=resume-now (a gap marker record is written to %s); "+
-				"to start from scratch instead, use a new BRIDGE_NAME", ErrSinceTooOld, since.Format(time.RFC3339Nano), err, b.cfg.KafkaTopic))
-		}
-		now := time.Now().UTC()
-		if gerr := w.gap(ctx, since, now, err); gerr != nil {
-			return 0, gerr
-		}
-		b.metrics.gaps.Inc()
-		b.log.Error().Time("gap_from", since).Time("gap_to", now).Err(err).
-			Msg("upstream cannot replay from the checkpoint; ON_STALE_SINCE=resume-now: gap recorded in the topic, continuing from now")
-		return 0, nil
-	case errors.Is(err, ErrSinceMalformed), errors.Is(err, ErrBadRequest):
-		return 0, permanent(fmt.Errorf("connecting with since=%s: %w", since.Format(sinceFormat), err))
-	case errors.Is(err, ErrSinceFuture):
-		reason = "since_future"
-		b.log.Warn().Time("since", since).Msg("upstream says since is in the future: its clock is behind ours; waiting")
-	case errors.Is(err, ErrRateLimited):
-		reason = "rate_limited"
-		delay = max(delay, herr.RetryAfter)
-	case herr != nil:
-		reason = fmt.Sprintf("http_%d", herr.Status)
-		delay = max(delay, herr.RetryAfter)
-	}
-	b.metrics.disconnects.WithLabelValues(reason).Inc()
-	b.log.Warn().Err(err).Str("reason", reason).Dur("retry_in", delay).Msg("upstream connection refused")
-	return delay, nil
-}
-
-// writer turns decoded frames into records of one epoch.
-type writer struct {
-	b     *Bridge
-	tr    *tracker
-	prod  *producer
-	parts map[string]int
-	dlqN  int // round-robin over dead-letter partitions
-
-	balancer   kafka.Murmur2Balancer
-	outParts   []int  // 0..n-1 for the output topic
-	bridgeName []byte // header value, shared by every record
-}
-
-func newWriter(b *Bridge, tr *tracker, prod *producer, parts map[string]int) *writer {
-	w := &writer{b: b, tr: tr, prod: prod, parts: parts, bridgeName: []byte(b.cfg.BridgeName)}
-	for p := 0; p < parts[b.cfg.KafkaTopic]; p++ {
-		w.outParts = append(w.outParts, p)
-	}
-	return w
-}
-
-// consume reads frames until the session ends; it returns the number of
-// frames read and why it ended.
-func (w *writer) consume(ctx context.Context, s *session) (int, error) {
-	frames := 0
-	for {
-		data, err := s.next(ctx)
-		if err != nil {
-			return frames, err
-		}
-		frames++
-		f := w.b.decoder.Decode(data)
-		for i := range f.Events {
-			if err := w.event(ctx, &f.Events[i]); err != nil {
-				return frames, err
-			}
-		}
-		for _, rej := range f.Rejected {
-			if err := w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason); err != nil {
-				return frames, err
-			}
-		}
-		switch f.Control {
-		case ControlSocketClosing:
-			return frames, errSocketClosing
-		case ControlTokenRevoked:
-			return frames, errTokenRevoked
-		}
-	}
-}
-
-func (w *writer) event(ctx context.Context, ev *Event) error {
-	w.b.metrics.eventsReceived.Inc()
-	if w.tr.seen(ev.DedupKey) {
-		w.tr.duplicate(ev.Time)
-		w.b.metrics.duplicates.Inc()
-		return nil
-	}
-	topic := w.b.cfg.KafkaTopic
-	dedup := []byte(ev.DedupKey)
-	r := &outRecord{
-		topic: topic, partition: w.partitionOf(ev.RecordKey),
-		key: ev.RecordKey, value: ev.Raw, time: ev.Time,
-		headers: []kafka.Header{
-			{Key: HeaderDedupKey, Value: dedup},
-			{Key: HeaderEventTime, Value: ev.Time.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano)},
-			{Key: HeaderBridge, Value: w.bridgeName},
-		},
-	}
-	if r.size() > w.b.cfg.BatchBytes {
-		// The broker would refuse it on every replay, and the bridge would
-		// never get past it: dead-letter it instead, cut to fit.
-		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.b.cfg.BatchBytes, ev.DedupKey)
-		return w.deadLetter(ctx, ev.Time, ev.Raw[:w.b.cfg.BatchBytes/2], reason)
-	}
-	if bytes.Equal(r.key, dedup) {
-		r.key = dedup // one copy for key and header
-	}
-	return w.send(ctx, ev.Time, ev.DedupKey, r)
-}
-
-// deadLetter writes raw to the dead-letter topic with the reason. t is the
-// event time when the reject is an event (it still counts for the resume
-// position), zero otherwise.
-func (w *writer) deadLetter(ctx context.Context, t time.Time, raw []byte, reason string) error {
-	w.b.metrics.deadLetters.Inc()
-	w.b.log.Warn().Str("reason", reason).Int("bytes", len(raw)).Msg("sending to the dead-letter topic")
-	topic := w.b.cfg.KafkaDLQTopic
-	w.dlqN++
-	now := time.Now().UTC()
-	return w.send(ctx, t, "", &outRecord{
-		topic: topic, partition: w.dlqN % w.parts[topic],
-		value: raw, time: now,
-		headers: []kafka.Header{
-			{Key: HeaderError, Value: []byte(reason)},
-			{Key: HeaderBridge, Value: w.bridgeName},
-			{Key: "bridge-received-at", Value: []byte(now.Format(time.RFC3339Nano))},
-		},
-	})
-}
-
-// gap writes a marker for events the upstream can no longer replay, so the
-// loss is visible in the topic itself. The next connection resumes at `to`;
-// the checkpoint follows only once the marker is acknowledged, so a crash
-// in between writes the marker again rather than losing it.
-func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error {
-	value, err := json.Marshal(map[string]string{
-		"bridge":   w.b.cfg.BridgeName,
-		"gap_from": from.Format(time.RFC3339Nano),
-		"gap_to":   to.Format(time.RFC3339Nano),
-		"reason":   cause.Error(),
-	})
-	if err != nil {
-		return fmt.Errorf("encoding gap marker: %w", err)
-	}
-	topic := w.b.cfg.KafkaTopic
-	key := []byte(w.b.cfg.BridgeName)
-	return w.sendWith(ctx, "", &outRecord{
-		topic: topic, partition: w.partitionOf(key),
-		key: key, value: value, time: to,
-		headers: []kafka.Header{
-			{Key: HeaderGap, Value: []byte("true")},
-			{Key: HeaderBridge, Value: w.bridgeName},
-		},
-	}, func(partition int) uint64 { return w.tr.beginGap(to, partition) })
-}
-
-// send registers r with the tracker as an event record (or, with key "",
-// another record) and queues it.
-func (w *writer) send(ctx context.Context, t time.Time, key string, r *outRecord) error {
-	return w.sendWith(ctx, key, r, func(partition int) uint64 { return w.tr.begin(t, key, partition) })
-}
-
-// sendWith queues r after register has given it its sequence number.
-func (w *writer) sendWith(ctx context.Context, key string, r *outRecord, register func(partition int) uint64) error {
-	if err := w.tr.acquire(ctx); err != nil {
-		return err
-	}
-	partition := -1
-	if r.topic == w.b.cfg.KafkaTopic {
-		partition = r.partition
-	}
-	r.seq = register(partition)
-	if err := w.prod.send(ctx, r); err != nil {
-		w.tr.withdraw(r.seq, key)
-		return err
-	}
-	return nil
-}
-
-// partitionOf picks the partition as Java clients do (murmur2), so that
-// other producers keying the same way land on the same partitions.
-func (w *writer) partitionOf(key []byte) int {
-	return w.balancer.Balance(kafka.Message{Key: key}, w.outParts...)
-}
-
-func compressionCodec(name string) kafka.Compression {
-	switch strings.ToLower(name) {
-	case "gzip":
-		return kafka.Gzip
-	case "snappy":
-		return kafka.Snappy
-	case "lz4":
-		return kafka.Lz4
-	case "zstd":
-		return kafka.Zstd
-	}
-	return 0
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

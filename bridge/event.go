@@ -2,9 +2,6 @@ package bridge
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,8 +11,8 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Event is one upstream event, ready to become one Kafka record.
-type Event struct {
+// event is one upstream event, ready to become one Kafka record.
+type event struct {
 	// Raw is the event exactly as received (a sub-slice of the frame): the
 	// record value, never re-encoded.
 	Raw []byte
@@ -29,48 +26,48 @@ type Event struct {
 	RecordKey []byte
 }
 
-// Rejected is a frame or event that cannot be delivered as an event; it goes
+// rejected is a frame or event that cannot be delivered as an event; it goes
 // to the dead-letter topic with its reason.
-type Rejected struct {
+type rejected struct {
 	Raw    []byte
 	Reason string
 }
 
-// Control is a non-event frame the connection must act on.
-type Control int
+// control is a non-event frame the connection must act on.
+type control int
 
-// Control frames that change the connection's course. Heartbeats and pongs
-// only prove liveness and are reported as ControlNone.
+// control frames that change the connection's course. Heartbeats and pongs
+// only prove liveness and are reported as controlNone.
 const (
-	ControlNone Control = iota
-	// ControlSocketClosing: the server will close soon; reconnect now.
-	ControlSocketClosing
-	// ControlTokenRevoked: fetch a new token before reconnecting.
-	ControlTokenRevoked
+	controlNone control = iota
+	// controlSocketClosing: the server will close soon; reconnect now.
+	controlSocketClosing
+	// controlTokenRevoked: fetch a new token before reconnecting.
+	controlTokenRevoked
 )
 
-// Frame is a decoded upstream frame.
-type Frame struct {
-	Events   []Event
-	Rejected []Rejected
-	Control  Control
+// decodedFrame is a decoded upstream frame.
+type decodedFrame struct {
+	events  []event
+	rejects []rejected
+	control control
 }
 
-// Decoder extracts the few fields the bridge needs from events without
+// decoder extracts the few fields the bridge needs from events without
 // unmarshalling them (gjson reads paths straight from the bytes).
-type Decoder struct {
+type decoder struct {
 	TimeField      string // JSON path of the event time
 	IDField        string // JSON path of the unique id; "" to always hash
 	PartitionField string // JSON path of the record key; "" for the dedup key
 }
 
 // Decode splits a frame into events, rejects and control. It never fails:
-// whatever cannot be an event is returned in Rejected with the reason.
-func (d Decoder) Decode(frame []byte) Frame {
-	var f Frame
+// whatever cannot be an event is returned in rejected with the reason.
+func (d decoder) Decode(frame []byte) decodedFrame {
+	var f decodedFrame
 	trimmed := bytes.TrimSpace(frame)
 	if !gjson.ValidBytes(trimmed) {
-		f.Rejected = append(f.Rejected, Rejected{Raw: frame, Reason: "frame is not valid JSON"})
+		f.rejects = append(f.rejects, rejected{Raw: frame, Reason: "frame is not valid JSON"})
 		return f
 	}
 	root := gjson.ParseBytes(trimmed)
@@ -83,15 +80,15 @@ func (d Decoder) Decode(frame []byte) Frame {
 	case root.IsObject():
 		d.element(&f, trimmed, root)
 	default:
-		f.Rejected = append(f.Rejected, Rejected{Raw: frame, Reason: "frame is neither a JSON array nor an object"})
+		f.rejects = append(f.rejects, rejected{Raw: frame, Reason: "frame is neither a JSON array nor an object"})
 	}
 	return f
 }
 
-func (d Decoder) element(f *Frame, frame []byte, el gjson.Result) {
+func (d decoder) element(f *decodedFrame, frame []byte, el gjson.Result) {
 	raw := rawOf(frame, el)
 	if !el.IsObject() {
-		f.Rejected = append(f.Rejected, Rejected{Raw: raw, Reason: "array element is not a JSON object"})
+		f.rejects = append(f.rejects, rejected{Raw: raw, Reason: "array element is not a JSON object"})
 		return
 	}
 	topic := el.Get("topicName").String()
@@ -99,38 +96,34 @@ func (d Decoder) element(f *Frame, frame []byte, el gjson.Result) {
 	case topic == "channel.metadata":
 		return
 	case topic == "v2.system.socket_closing":
-		f.Control = max(f.Control, ControlSocketClosing)
+		f.control = max(f.control, controlSocketClosing)
 		return
 	case topic == "v2.system.token_revoked":
-		f.Control = ControlTokenRevoked
+		f.control = controlTokenRevoked
 		return
 	case strings.HasPrefix(topic, "v2.system."):
 		return
 	}
 	ev, err := d.event(raw, el)
 	if err != nil {
-		f.Rejected = append(f.Rejected, Rejected{Raw: raw, Reason: err.Error()})
+		f.rejects = append(f.rejects, rejected{Raw: raw, Reason: err.Error()})
 		return
 	}
-	f.Events = append(f.Events, ev)
+	f.events = append(f.events, ev)
 }
 
-func (d Decoder) event(raw []byte, el gjson.Result) (Event, error) {
+func (d decoder) event(raw []byte, el gjson.Result) (event, error) {
 	t, err := parseTime(el.Get(d.TimeField))
 	if err != nil {
-		return Event{}, fmt.Errorf("event time %q: %w", d.TimeField, err)
+		return event{}, fmt.Errorf("event time %q: %w", d.TimeField, err)
 	}
-	ev := Event{Raw: raw, Time: t}
+	ev := event{Raw: raw, Time: t}
+	var id gjson.Result
 	if d.IDField != "" {
-		if id := el.Get(d.IDField); id.Exists() && (id.Type == gjson.String || id.Type == gjson.Number) && id.String() != "" {
-			ev.DedupKey = id.String()
-		}
+		id = el.Get(d.IDField)
 	}
-	if ev.DedupKey == "" {
-		ev.DedupKey, err = ContentKey(raw)
-		if err != nil {
-			return Event{}, err
-		}
+	if ev.DedupKey, err = dedupKey(raw, id); err != nil {
+		return event{}, err
 	}
 	ev.RecordKey = []byte(ev.DedupKey)
 	if d.PartitionField != "" {
@@ -180,36 +173,4 @@ func parseTime(v gjson.Result) (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("%s is not a time", v.Raw)
 	}
-}
-
-// ContentKey derives a dedup key from an event's content: the SHA-256 of its
-// canonical JSON (object keys sorted, insignificant white space removed,
-// numbers kept as written). The upstream may re-serialise an event when it
-// replays it, so a hash of the raw bytes would not be stable; the canonical
-// form is. Prefixed "sha256:" so it can never collide with an upstream id
-// of the same text.
-func ContentKey(raw []byte) (string, error) {
-	canonical, err := canonicalJSON(raw)
-	if err != nil {
-		return "", fmt.Errorf("canonicalising event for its content key: %w", err)
-	}
-	sum := sha256.Sum256(canonical)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
-}
-
-func canonicalJSON(raw []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	// encoding/json writes map keys sorted and json.Number as written.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDecodeFrames(t *testing.T) {
-	d := Decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
+	d := decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
 	const ev1 = `{"id":"a","topicName":"v2.detail.events.conversation.c1.customer.start","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"conversationId":"c1"}}`
 	const ev2 = `{"id":"b","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{}}`
 	tests := []struct {
@@ -17,45 +17,45 @@ func TestDecodeFrames(t *testing.T) {
 		events     []string // dedup keys
 		recordKeys []string
 		rejected   []string // reason substrings
-		control    Control
+		control    control
 	}{
-		{"array", "[" + ev1 + ", " + ev2 + "]", []string{"a", "b"}, []string{"c1", "b"}, nil, ControlNone},
-		{"single object", ev1, []string{"a"}, []string{"c1"}, nil, ControlNone},
-		{"empty array", "[]", nil, nil, nil, ControlNone},
-		{"heartbeat", `{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}`, nil, nil, nil, ControlNone},
-		{"pong", `{"topicName":"channel.metadata","eventBody":{"message":"pong"}}`, nil, nil, nil, ControlNone},
-		{"socket closing", `{"topicName":"v2.system.socket_closing","eventBody":{}}`, nil, nil, nil, ControlSocketClosing},
-		{"token revoked", `{"topicName":"v2.system.token_revoked","eventBody":{}}`, nil, nil, nil, ControlTokenRevoked},
-		{"other system", `{"topicName":"v2.system.something_new"}`, nil, nil, nil, ControlNone},
-		{"not json", `{"id":`, nil, nil, []string{"not valid JSON"}, ControlNone},
-		{"scalar", `42`, nil, nil, []string{"neither a JSON array nor an object"}, ControlNone},
-		{"bad element", `[` + ev1 + `, 7]`, []string{"a"}, []string{"c1"}, []string{"not a JSON object"}, ControlNone},
-		{"no time", `[{"id":"x"}]`, nil, nil, []string{`event time "timestamp": missing`}, ControlNone},
-		{"bad time", `[{"id":"x","timestamp":"yesterday"}]`, nil, nil, []string{"neither RFC 3339"}, ControlNone},
-		{"null time", `[{"id":"x","timestamp":null}]`, nil, nil, []string{"is null"}, ControlNone},
-		{"mixed with control", `[` + ev1 + `,{"topicName":"channel.metadata"}]`, []string{"a"}, []string{"c1"}, nil, ControlNone},
+		{"array", "[" + ev1 + ", " + ev2 + "]", []string{"a", "b"}, []string{"c1", "b"}, nil, controlNone},
+		{"single object", ev1, []string{"a"}, []string{"c1"}, nil, controlNone},
+		{"empty array", "[]", nil, nil, nil, controlNone},
+		{"heartbeat", `{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}`, nil, nil, nil, controlNone},
+		{"pong", `{"topicName":"channel.metadata","eventBody":{"message":"pong"}}`, nil, nil, nil, controlNone},
+		{"socket closing", `{"topicName":"v2.system.socket_closing","eventBody":{}}`, nil, nil, nil, controlSocketClosing},
+		{"token revoked", `{"topicName":"v2.system.token_revoked","eventBody":{}}`, nil, nil, nil, controlTokenRevoked},
+		{"other system", `{"topicName":"v2.system.something_new"}`, nil, nil, nil, controlNone},
+		{"not json", `{"id":`, nil, nil, []string{"not valid JSON"}, controlNone},
+		{"scalar", `42`, nil, nil, []string{"neither a JSON array nor an object"}, controlNone},
+		{"bad element", `[` + ev1 + `, 7]`, []string{"a"}, []string{"c1"}, []string{"not a JSON object"}, controlNone},
+		{"no time", `[{"id":"x"}]`, nil, nil, []string{`event time "timestamp": missing`}, controlNone},
+		{"bad time", `[{"id":"x","timestamp":"yesterday"}]`, nil, nil, []string{"neither RFC 3339"}, controlNone},
+		{"null time", `[{"id":"x","timestamp":null}]`, nil, nil, []string{"is null"}, controlNone},
+		{"mixed with control", `[` + ev1 + `,{"topicName":"channel.metadata"}]`, []string{"a"}, []string{"c1"}, nil, controlNone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := d.Decode([]byte(tt.frame))
-			if len(f.Events) != len(tt.events) {
-				t.Fatalf("events = %d, want %d (rejected %v)", len(f.Events), len(tt.events), f.Rejected)
+			if len(f.events) != len(tt.events) {
+				t.Fatalf("events = %d, want %d (rejected %v)", len(f.events), len(tt.events), f.rejects)
 			}
-			for i, ev := range f.Events {
+			for i, ev := range f.events {
 				if ev.DedupKey != tt.events[i] || string(ev.RecordKey) != tt.recordKeys[i] {
 					t.Errorf("event %d: key %q record key %q, want %q %q", i, ev.DedupKey, ev.RecordKey, tt.events[i], tt.recordKeys[i])
 				}
 			}
-			if len(f.Rejected) != len(tt.rejected) {
-				t.Fatalf("rejected = %v, want %d", f.Rejected, len(tt.rejected))
+			if len(f.rejects) != len(tt.rejected) {
+				t.Fatalf("rejected = %v, want %d", f.rejects, len(tt.rejected))
 			}
-			for i, r := range f.Rejected {
+			for i, r := range f.rejects {
 				if !strings.Contains(r.Reason, tt.rejected[i]) {
 					t.Errorf("reason %q lacks %q", r.Reason, tt.rejected[i])
 				}
 			}
-			if f.Control != tt.control {
-				t.Errorf("control = %v, want %v", f.Control, tt.control)
+			if f.control != tt.control {
+				t.Errorf("control = %v, want %v", f.control, tt.control)
 			}
 		})
 	}
@@ -63,20 +63,20 @@ func TestDecodeFrames(t *testing.T) {
 
 func TestDecodeKeepsRawBytes(t *testing.T) {
 	frame := []byte(`[ {"id":"a", "timestamp":"2026-11-28T10:15:30.123Z",  "x": 1.50} ,{"id":"b","timestamp":"2026-11-28T10:15:30Z"}]`)
-	f := Decoder{TimeField: "timestamp", IDField: "id"}.Decode(frame)
-	if len(f.Events) != 2 {
-		t.Fatalf("events = %d", len(f.Events))
+	f := decoder{TimeField: "timestamp", IDField: "id"}.Decode(frame)
+	if len(f.events) != 2 {
+		t.Fatalf("events = %d", len(f.events))
 	}
 	want := `{"id":"a", "timestamp":"2026-11-28T10:15:30.123Z",  "x": 1.50}`
-	if string(f.Events[0].Raw) != want {
-		t.Errorf("raw = %s, want %s", f.Events[0].Raw, want)
+	if string(f.events[0].Raw) != want {
+		t.Errorf("raw = %s, want %s", f.events[0].Raw, want)
 	}
 	// The value is a window on the frame, not a copy.
-	if &f.Events[0].Raw[0] != &frame[2] {
+	if &f.events[0].Raw[0] != &frame[2] {
 		t.Error("raw event was copied out of the frame")
 	}
-	if !f.Events[1].Time.Equal(time.Date(2026, 11, 28, 10, 15, 30, 0, time.UTC)) {
-		t.Errorf("time = %v", f.Events[1].Time)
+	if !f.events[1].Time.Equal(time.Date(2026, 11, 28, 10, 15, 30, 0, time.UTC)) {
+		t.Errorf("time = %v", f.events[1].Time)
 	}
 }
 
@@ -88,13 +88,13 @@ func TestTimeFormats(t *testing.T) {
 		`{"id":"x","t":1795860930123}`,
 		`{"id":"x","t":"1795860930123"}`,
 	} {
-		f := Decoder{TimeField: "t", IDField: "id"}.Decode([]byte(frame))
-		if len(f.Events) != 1 || !f.Events[0].Time.Equal(want) || f.Events[0].Time.Location() != time.UTC {
-			t.Errorf("%s: got %+v rejected %v", frame, f.Events, f.Rejected)
+		f := decoder{TimeField: "t", IDField: "id"}.Decode([]byte(frame))
+		if len(f.events) != 1 || !f.events[0].Time.Equal(want) || f.events[0].Time.Location() != time.UTC {
+			t.Errorf("%s: got %+v rejected %v", frame, f.events, f.rejects)
 		}
 	}
 	for _, frame := range []string{`{"t":1.5e3}`, `{"t":true}`, `{"t":{}}`} {
-		if f := (Decoder{TimeField: "t"}).Decode([]byte(frame)); len(f.Rejected) != 1 {
+		if f := (decoder{TimeField: "t"}).Decode([]byte(frame)); len(f.rejects) != 1 {
 			t.Errorf("%s accepted as a time", frame)
 		}
 	}
@@ -119,9 +119,9 @@ func TestContentKeyStableUnderReserialisation(t *testing.T) {
 		t.Error("different content, same key")
 	}
 	// Events without an id get the content key through the decoder too.
-	f := Decoder{TimeField: "eventTime", IDField: "id"}.Decode([]byte(b))
-	if len(f.Events) != 1 || f.Events[0].DedupKey != ka {
-		t.Errorf("decoder key %+v, want %s", f.Events, ka)
+	f := decoder{TimeField: "eventTime", IDField: "id"}.Decode([]byte(b))
+	if len(f.events) != 1 || f.events[0].DedupKey != ka {
+		t.Errorf("decoder key %+v, want %s", f.events, ka)
 	}
 }
 
@@ -139,9 +139,9 @@ func TestDecodeHugeFrame(t *testing.T) {
 		buf.WriteString(`","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"pad":"` + strings.Repeat("p", 200) + `"}}`)
 	}
 	buf.WriteByte(']')
-	f := Decoder{TimeField: "timestamp", IDField: "id"}.Decode(buf.Bytes())
-	if len(f.Events) != n || len(f.Rejected) != 0 {
-		t.Fatalf("events %d rejected %d, want %d and 0 (frame %d bytes)", len(f.Events), len(f.Rejected), n, buf.Len())
+	f := decoder{TimeField: "timestamp", IDField: "id"}.Decode(buf.Bytes())
+	if len(f.events) != n || len(f.rejects) != 0 {
+		t.Fatalf("events %d rejected %d, want %d and 0 (frame %d bytes)", len(f.events), len(f.rejects), n, buf.Len())
 	}
 }
 
@@ -155,12 +155,12 @@ func BenchmarkDecode(b *testing.B) {
 		buf.WriteString(`{"id":"0b7c4bde-5d8a-4e8e-9b7f-2f1f6f3f6a1c","topicName":"v2.detail.events.conversation.c1.customer.start","version":"2","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"conversationId":"c1","participantId":"p1","sessionId":"s1","queueId":"q1","mediaType":"voice"},"metadata":{"CorrelationId":"x"}}`)
 	}
 	buf.WriteByte(']')
-	d := Decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
+	d := decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
 	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
-		if f := d.Decode(buf.Bytes()); len(f.Events) != 100 {
-			b.Fatal(len(f.Events))
+		if f := d.Decode(buf.Bytes()); len(f.events) != 100 {
+			b.Fatal(len(f.events))
 		}
 	}
 }

@@ -10,33 +10,8 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
+	"github.com/analytics-bridge/analytics-bridge/config"
 )
-
-// outRecord is one record to write and the tracker sequence number that its
-// acknowledgement completes.
-type outRecord struct {
-	seq       uint64
-	topic     string
-	partition int
-	key       []byte
-	value     []byte
-	headers   []kafka.Header
-	time      time.Time
-}
-
-// recordOverhead approximates a record's framing in a batch (length,
-// attributes, timestamp and offset deltas, header counts), so that batches
-// stay under the broker's message size limit.
-const recordOverhead = 32
-
-// size estimates r's share of a record batch.
-func (r *outRecord) size() int {
-	n := recordOverhead + len(r.key) + len(r.value)
-	for _, h := range r.headers {
-		n += len(h.Key) + len(h.Value) + 4
-	}
-	return n
-}
 
 // ackFunc receives the outcome of every record the producer sent: the
 // offset it was written at (-1 when the broker did not say), or the error
@@ -51,6 +26,21 @@ type producerConfig struct {
 	linger       time.Duration
 	writeTimeout time.Duration
 	compression  kafka.Compression
+}
+
+// codec maps KAFKA_COMPRESSION, validated by package config, to kafka-go.
+func codec(c config.Compression) kafka.Compression {
+	switch c {
+	case config.CompressionGzip:
+		return kafka.Gzip
+	case config.CompressionSnappy:
+		return kafka.Snappy
+	case config.CompressionLz4:
+		return kafka.Lz4
+	case config.CompressionZstd:
+		return kafka.Zstd
+	}
+	return 0 // config.CompressionNone
 }
 
 type topicPartition struct {

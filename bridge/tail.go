@@ -3,21 +3,12 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
-)
-
-// Record headers the bridge writes. Stream processors deduplicate on
-// HeaderDedupKey; the bridge itself reads them back when it scans the tail.
-const (
-	HeaderDedupKey  = "bridge-dedup-key"
-	HeaderEventTime = "bridge-event-time"
-	HeaderBridge    = "bridge-name"
-	HeaderGap       = "bridge-gap"
-	HeaderError     = "bridge-error"
 )
 
 // scanResult is what the output topic says this bridge already delivered.
@@ -71,30 +62,38 @@ func scanPartition(ctx context.Context, client *kafka.Client, topic string, part
 	})
 }
 
-// collect adds the record's dedup key when it is ours.
-func collect(headers []kafka.Header, bridge string, since time.Time, res *scanResult) {
-	var name, key, at string
-	for _, h := range headers {
-		switch h.Key {
-		case HeaderBridge:
-			name = string(h.Value)
-		case HeaderDedupKey:
-			key = string(h.Value)
-		case HeaderEventTime:
-			at = string(h.Value)
+// scanSnapshots are the output topic's end offsets (one past our last
+// acknowledged record per partition) as they were at successive
+// checkpoints, each with `below`: the latest event time of any of our
+// records under those offsets.
+type scanSnapshots []scanSnapshot
+
+type scanSnapshot struct {
+	below time.Time
+	end   map[int]int64
+}
+
+// take records the current end offsets when they moved.
+func (s *scanSnapshots) take(below time.Time, end map[int]int64) {
+	if n := len(*s); n > 0 && maps.Equal((*s)[n-1].end, end) && (*s)[n-1].below.Equal(below) {
+		return
+	}
+	*s = append(*s, scanSnapshot{below: below, end: maps.Clone(end)})
+}
+
+// scanFrom returns the newest snapshot whose records are all older than
+// since (so every record at or after since is at or after it), or current
+// when there is none yet; older snapshots are dropped.
+func (s *scanSnapshots) scanFrom(since time.Time, current map[int]int64) map[int]int64 {
+	usable := -1
+	for i, snap := range *s {
+		if snap.below.Before(since) {
+			usable = i
 		}
 	}
-	if name != bridge || key == "" {
-		return
+	if usable < 0 {
+		return current
 	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return
-	}
-	if t.After(res.latest) {
-		res.latest = t
-	}
-	if !t.Before(since) {
-		res.delivered[key] = t
-	}
+	*s = (*s)[usable:]
+	return (*s)[0].end
 }

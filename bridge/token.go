@@ -16,8 +16,8 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
 
-// TokenSource supplies bearer tokens for the upstream.
-type TokenSource interface {
+// tokenSource supplies bearer tokens for the upstream.
+type tokenSource interface {
 	// Token returns a token to connect with, fetching one if needed.
 	Token(ctx context.Context) (string, error)
 	// Invalidate drops the current token after the upstream rejected it
@@ -28,11 +28,11 @@ type TokenSource interface {
 // tokenFetchTimeout bounds one request to the OAuth2 token endpoint.
 const tokenFetchTimeout = 15 * time.Second
 
-// ErrNoToken means a token source produced an empty token.
-var ErrNoToken = errors.New("token source returned an empty token")
+// errNoToken means a token source produced an empty token.
+var errNoToken = errors.New("token source returned an empty token")
 
-// NewTokenSource builds the source the configuration names.
-func NewTokenSource(cfg config.TokenConfig) TokenSource {
+// newTokenSource builds the source the configuration names.
+func newTokenSource(cfg config.TokenConfig) tokenSource {
 	switch {
 	case cfg.Static != "":
 		return staticToken(cfg.Static)
@@ -64,7 +64,7 @@ func (f fileToken) Token(context.Context) (string, error) {
 	}
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
-		return "", fmt.Errorf("ANALYTICS_TOKEN_FILE %s: %w", string(f), ErrNoToken)
+		return "", fmt.Errorf("ANALYTICS_TOKEN_FILE %s: %w", string(f), errNoToken)
 	}
 	return tok, nil
 }
@@ -95,7 +95,7 @@ func (o *oauthToken) Token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("fetching OAuth2 token from %s: %w", o.cc.TokenURL, err)
 	}
 	if tok.AccessToken == "" {
-		return "", fmt.Errorf("OAuth2 token endpoint %s: %w", o.cc.TokenURL, ErrNoToken)
+		return "", fmt.Errorf("OAuth2 token endpoint %s: %w", o.cc.TokenURL, errNoToken)
 	}
 	return tok.AccessToken, nil
 }

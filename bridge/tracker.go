@@ -22,12 +22,8 @@ import (
 //     `lateness` after newer ones, every event older than Since arrived
 //     before the prefix ended, so it is in the prefix: replaying from Since
 //     loses nothing.
-//   - delivered holds the dedup key of every event that a connection may
-//     still resend: the next one replays from Since, and the current one,
-//     opened with an older since, keeps replaying until its events pass it
-//     (after an event at time R it sends nothing older than R - lateness).
-//     Keys older than both are pruned; newer ones, written (or being
-//     written) in this epoch or found by the scan that opened it, stay.
+//   - the dedup window holds the key of every event that a connection may
+//     still resend (dedup.go states why and how it is pruned).
 //   - ScanFrom is taken from a snapshot of endOffsets whose `below` (the
 //     latest event time of any of our records under those offsets) is older
 //     than Since: so every record at or after Since is at or after ScanFrom.
@@ -45,14 +41,12 @@ type tracker struct {
 	highWater time.Time
 	below     time.Time
 	end       map[int]int64 // per output partition: one past our last popped record
-	snapshots []snapshot
-	delivered map[string]time.Time
-	arrivals  []keyTime // delivered keys in arrival order, for pruning
+	snapshots scanSnapshots
+	window    dedupWindow
 	connSince time.Time // since of the current connection
 	connHigh  time.Time // latest event time read on the current connection
 	failure   error
 	failed    chan struct{} // closed at the first failure
-	empty     chan struct{} // closed when the pending items run out; nil when nobody waits
 }
 
 type item struct {
@@ -65,16 +59,6 @@ type item struct {
 	owned     bool // holds a semaphore slot
 }
 
-type snapshot struct {
-	below time.Time
-	end   map[int]int64
-}
-
-type keyTime struct {
-	key  string
-	time time.Time
-}
-
 // newTracker starts an epoch from base after the scan found scanned (the
 // dedup keys this bridge wrote at or after base.ScanFrom), whose latest
 // event time is scannedMax, and the output topic ended at endOffsets.
@@ -85,7 +69,7 @@ func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight in
 		base:      base,
 		highWater: base.HighWater,
 		end:       make(map[int]int64, len(endOffsets)),
-		delivered: make(map[string]time.Time, len(scanned)),
+		window:    newDedupWindow(scanned),
 		failed:    make(chan struct{}),
 	}
 	maps.Copy(t.end, endOffsets)
@@ -98,11 +82,7 @@ func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight in
 	if scannedMax.After(t.below) {
 		t.below = scannedMax
 	}
-	t.snapshots = []snapshot{{below: t.below, end: maps.Clone(endOffsets)}}
-	for k, tm := range scanned {
-		t.delivered[k] = tm
-		t.arrivals = append(t.arrivals, keyTime{k, tm})
-	}
+	t.snapshots.take(t.below, endOffsets)
 	return t
 }
 
@@ -129,12 +109,11 @@ func (t *tracker) read(tm time.Time) {
 	}
 }
 
-// seen reports whether the event was already delivered.
+// seen reports whether the event was already delivered: the drop decision.
 func (t *tracker) seen(key string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_, ok := t.delivered[key]
-	return ok
+	return t.window.seen(key)
 }
 
 // acquire waits for an in-flight slot.
@@ -154,8 +133,7 @@ func (t *tracker) begin(tm time.Time, key string, partition int) uint64 {
 	defer t.mu.Unlock()
 	t.read(tm)
 	if key != "" {
-		t.delivered[key] = tm
-		t.arrivals = append(t.arrivals, keyTime{key, tm})
+		t.window.add(key, tm)
 	}
 	return t.push(item{time: tm, arrived: time.Now(), partition: partition, owned: true})
 }
@@ -174,11 +152,7 @@ func (t *tracker) withdraw(seq uint64, key string) {
 	t.items = t.items[:last]
 	t.nextSeq--
 	if key != "" {
-		delete(t.delivered, key)
-	}
-	if len(t.items) == 0 && t.empty != nil {
-		close(t.empty)
-		t.empty = nil
+		t.window.remove(key)
 	}
 }
 
@@ -258,10 +232,6 @@ func (t *tracker) pop() {
 	t.firstSeq += uint64(n)
 	if len(t.items) == 0 {
 		t.items = nil // let the backing array go
-		if t.empty != nil {
-			close(t.empty)
-			t.empty = nil
-		}
 	}
 }
 
@@ -287,21 +257,6 @@ func (t *tracker) err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.failure
-}
-
-// drained returns a channel closed once nothing is pending.
-func (t *tracker) drained() <-chan struct{} {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.items) == 0 {
-		closed := make(chan struct{})
-		close(closed)
-		return closed
-	}
-	if t.empty == nil {
-		t.empty = make(chan struct{})
-	}
-	return t.empty
 }
 
 // beginGap registers a gap marker (after acquire): once it is written, no
@@ -334,42 +289,10 @@ func (t *tracker) position(now time.Time) checkpoint.Position {
 	defer t.mu.Unlock()
 	since := t.sinceLocked()
 
-	// Snapshot the current offsets, then use the newest snapshot whose
-	// records are all older than since.
-	if last := t.snapshots[len(t.snapshots)-1]; !maps.Equal(last.end, t.end) || !last.below.Equal(t.below) {
-		t.snapshots = append(t.snapshots, snapshot{below: t.below, end: maps.Clone(t.end)})
-	}
-	scanFrom := t.base.ScanFrom
-	usable := -1
-	for i, s := range t.snapshots {
-		if s.below.Before(since) {
-			usable = i
-		}
-	}
-	if usable >= 0 {
-		scanFrom = t.snapshots[usable].end
-		t.snapshots = t.snapshots[usable:]
-	}
+	t.snapshots.take(t.below, t.end)
+	scanFrom := t.snapshots.scanFrom(since, t.base.ScanFrom)
 
-	// Prune keys no connection can resend (see the invariants), keeping
-	// one more lateness window for events later than the contract allows.
-	current := t.connHigh.Add(-t.lateness)
-	if current.Before(t.connSince) {
-		current = t.connSince
-	}
-	cutoff := since
-	if current.Before(cutoff) {
-		cutoff = current
-	}
-	cutoff = cutoff.Add(-t.lateness)
-	n := 0
-	for n < len(t.arrivals) && t.arrivals[n].time.Before(cutoff) {
-		if tm, ok := t.delivered[t.arrivals[n].key]; ok && tm.Before(cutoff) {
-			delete(t.delivered, t.arrivals[n].key)
-		}
-		n++
-	}
-	t.arrivals = t.arrivals[n:]
+	t.window.prune(pruneBefore(since, t.connSince, t.connHigh, t.lateness))
 
 	return checkpoint.Position{
 		Bridge:    t.base.Bridge,
@@ -385,5 +308,5 @@ func (t *tracker) position(now time.Time) checkpoint.Position {
 func (t *tracker) stats() (pending, delivered int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.items), len(t.delivered)
+	return len(t.items), t.window.len()
 }

@@ -16,57 +16,58 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Upstream errors callers branch on. HTTP failures before the upgrade come
-// as *HTTPError, which unwraps to one of these.
+// Upstream errors. HTTP failures before the upgrade come as *httpError,
+// which unwraps to one of these. The exported ones can end Run (callers
+// branch on them); the others only steer the reconnect policy.
 var (
-	// ErrUnauthorized: the token was rejected (401); get a fresh one.
-	ErrUnauthorized = errors.New("upstream rejected the bearer token")
+	// errUnauthorized: the token was rejected (401); get a fresh one.
+	errUnauthorized = errors.New("upstream rejected the bearer token")
 	// ErrSinceMalformed: the upstream could not parse since. Our bug: stop.
 	ErrSinceMalformed = errors.New("upstream rejected since as malformed")
 	// ErrSinceTooOld: since is older than the upstream's retention; the
 	// events in between can no longer be replayed.
 	ErrSinceTooOld = errors.New("upstream cannot replay from since: it is older than the upstream's retention")
-	// ErrSinceFuture: since is ahead of the upstream's clock (clock skew);
+	// errSinceFuture: since is ahead of the upstream's clock (clock skew);
 	// waiting resolves it.
-	ErrSinceFuture = errors.New("upstream rejected since as being in the future")
+	errSinceFuture = errors.New("upstream rejected since as being in the future")
 	// ErrBadRequest: any other 400.
 	ErrBadRequest = errors.New("upstream rejected the request")
-	// ErrRateLimited: 429; HTTPError.RetryAfter says how long to wait.
-	ErrRateLimited = errors.New("upstream rate-limited the connection")
-	// ErrUnavailable: 5xx or another unexpected status; retry with backoff.
-	ErrUnavailable = errors.New("upstream unavailable")
-	// ErrIdle: no frame arrived within the idle timeout (half-open link).
-	ErrIdle = errors.New("upstream went silent")
+	// errRateLimited: 429; httpError.retryAfter says how long to wait.
+	errRateLimited = errors.New("upstream rate-limited the connection")
+	// errUnavailable: 5xx or another unexpected status; retry with backoff.
+	errUnavailable = errors.New("upstream unavailable")
+	// errIdle: no frame arrived within the idle timeout (half-open link).
+	errIdle = errors.New("upstream went silent")
 	// ErrFrameTooLarge: a frame exceeded MAX_FRAME_BYTES. It would be sent
 	// again on every replay, so retrying cannot help.
 	ErrFrameTooLarge = errors.New("upstream frame exceeds MAX_FRAME_BYTES")
 )
 
-// HTTPError is a refused WebSocket upgrade.
-type HTTPError struct {
-	Status     int
-	Code       string // the body's "code", e.g. bad.request
-	Message    string // the body's "message"
-	RetryAfter time.Duration
+// httpError is a refused WebSocket upgrade.
+type httpError struct {
+	status     int
+	code       string // the body's "code", e.g. bad.request
+	message    string // the body's "message"
+	retryAfter time.Duration
 	kind       error
 }
 
-func (e *HTTPError) Error() string {
-	msg := fmt.Sprintf("upstream answered HTTP %d", e.Status)
-	if e.Code != "" {
-		msg += " " + e.Code
+func (e *httpError) Error() string {
+	msg := fmt.Sprintf("upstream answered HTTP %d", e.status)
+	if e.code != "" {
+		msg += " " + e.code
 	}
-	if e.Message != "" {
-		msg += ": " + e.Message
+	if e.message != "" {
+		msg += ": " + e.message
 	}
 	return msg
 }
 
-func (e *HTTPError) Unwrap() error { return e.kind }
+func (e *httpError) Unwrap() error { return e.kind }
 
-// classifyHTTP turns a refused upgrade into an *HTTPError.
-func classifyHTTP(res *http.Response) *HTTPError {
-	e := &HTTPError{Status: res.StatusCode}
+// classifyHTTP turns a refused upgrade into an *httpError.
+func classifyHTTP(res *http.Response) *httpError {
+	e := &httpError{status: res.StatusCode}
 	if res.Body != nil {
 		body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 		var parsed struct {
@@ -74,29 +75,29 @@ func classifyHTTP(res *http.Response) *HTTPError {
 			Code    string `json:"code"`
 		}
 		if json.Unmarshal(body, &parsed) == nil {
-			e.Code, e.Message = parsed.Code, parsed.Message
+			e.code, e.message = parsed.Code, parsed.Message
 		} else {
-			e.Message = strings.TrimSpace(string(body))
+			e.message = strings.TrimSpace(string(body))
 		}
 	}
-	msg := strings.ToLower(e.Message)
+	msg := strings.ToLower(e.message)
 	switch {
 	case res.StatusCode == http.StatusUnauthorized, res.StatusCode == http.StatusForbidden:
-		e.kind = ErrUnauthorized
+		e.kind = errUnauthorized
 	case res.StatusCode == http.StatusBadRequest && strings.Contains(msg, "retention"):
 		e.kind = ErrSinceTooOld
 	case res.StatusCode == http.StatusBadRequest && strings.Contains(msg, "future"):
-		e.kind = ErrSinceFuture
+		e.kind = errSinceFuture
 	case res.StatusCode == http.StatusBadRequest && strings.Contains(msg, "malformed"):
 		e.kind = ErrSinceMalformed
 	case res.StatusCode == http.StatusBadRequest:
 		e.kind = ErrBadRequest
 	case res.StatusCode == http.StatusTooManyRequests:
-		e.kind = ErrRateLimited
-		e.RetryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+		e.kind = errRateLimited
+		e.retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 	default:
-		e.kind = ErrUnavailable
-		e.RetryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+		e.kind = errUnavailable
+		e.retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 	}
 	return e
 }
@@ -119,7 +120,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // dialer opens upstream connections.
 type dialer struct {
 	url        string
-	tokens     TokenSource
+	tokens     tokenSource
 	maxFrame   int64
 	httpClient *http.Client
 }
@@ -224,7 +225,7 @@ func (s *session) next(ctx context.Context) ([]byte, error) {
 	case ctx.Err() != nil:
 		return nil, context.Cause(ctx)
 	case errors.Is(rctx.Err(), context.DeadlineExceeded):
-		return nil, fmt.Errorf("%w: no frame for %s", ErrIdle, s.idleTimeout)
+		return nil, fmt.Errorf("%w: no frame for %s", errIdle, s.idleTimeout)
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		return nil, fmt.Errorf("%w: %v", ErrFrameTooLarge, err)
 	}

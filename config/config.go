@@ -27,14 +27,39 @@ const StartNow = "now"
 // it with a prefixed ACL).
 const TransactionalIDPrefix = "analytics-bridge.txn."
 
+// StaleSince is ON_STALE_SINCE: what to do when the upstream can no longer
+// serve the checkpoint's time.
+type StaleSince string
+
 // Values of ON_STALE_SINCE.
 const (
 	// StaleSinceFail stops the bridge when the upstream can no longer serve
 	// the checkpoint's time: an operator decides what to do about the gap.
-	StaleSinceFail = "fail"
+	StaleSinceFail StaleSince = "fail"
 	// StaleSinceResumeNow accepts the gap, records a gap marker in the topic
 	// and continues from the current time.
-	StaleSinceResumeNow = "resume-now"
+	StaleSinceResumeNow StaleSince = "resume-now"
+)
+
+// Compression is KAFKA_COMPRESSION, the record batch codec.
+type Compression string
+
+// Values of KAFKA_COMPRESSION.
+const (
+	CompressionNone   Compression = "none"
+	CompressionGzip   Compression = "gzip"
+	CompressionSnappy Compression = "snappy"
+	CompressionLz4    Compression = "lz4"
+	CompressionZstd   Compression = "zstd"
+)
+
+// LogFormat is LOG_FORMAT.
+type LogFormat string
+
+// Values of LOG_FORMAT.
+const (
+	LogJSON    LogFormat = "json"
+	LogConsole LogFormat = "console"
 )
 
 // Env is the environment contract: one field per variable, every value a
@@ -103,7 +128,7 @@ type Config struct {
 	CreateTopics      bool
 	TopicPartitions   int
 	ReplicationFactor int
-	Compression       string
+	Compression       Compression
 	BatchSize         int
 	BatchBytes        int
 	Linger            time.Duration
@@ -125,7 +150,7 @@ type Config struct {
 	EventIDField   string
 	PartitionKey   string
 	EventLateness  time.Duration
-	OnStaleSince   string
+	OnStaleSince   StaleSince
 
 	ReconnectMinBackoff time.Duration
 	ReconnectMaxBackoff time.Duration
@@ -138,7 +163,7 @@ type Config struct {
 
 	HTTPAddr  string
 	LogLevel  string
-	LogFormat string
+	LogFormat LogFormat
 }
 
 // TokenConfig says where bearer tokens come from; exactly one source is set.
@@ -256,7 +281,7 @@ func (e Env) Validate() (Config, error) {
 	if c.ReplicationFactor == 0 {
 		v.add("KAFKA_REPLICATION_FACTOR", "must be -1 (broker default) or at least 1")
 	}
-	c.Compression = v.oneOf("KAFKA_COMPRESSION", e.KafkaCompression, "none", "gzip", "snappy", "lz4", "zstd")
+	c.Compression = oneOf(&v, "KAFKA_COMPRESSION", e.KafkaCompression, CompressionNone, CompressionGzip, CompressionSnappy, CompressionLz4, CompressionZstd)
 	c.BatchSize = v.intRange("KAFKA_BATCH_SIZE", e.KafkaBatchSize, 1, 1_000_000)
 	c.BatchBytes = v.intRange("KAFKA_BATCH_BYTES", e.KafkaBatchBytes, 1024, 1<<30)
 	c.Linger = v.duration("KAFKA_LINGER", e.KafkaLinger, 0)
@@ -290,7 +315,7 @@ func (e Env) Validate() (Config, error) {
 		c.StartSince = t.UTC()
 	}
 	c.EventLateness = v.duration("EVENT_LATENESS", e.EventLateness, 0)
-	c.OnStaleSince = v.oneOf("ON_STALE_SINCE", e.OnStaleSince, StaleSinceFail, StaleSinceResumeNow)
+	c.OnStaleSince = oneOf(&v, "ON_STALE_SINCE", e.OnStaleSince, StaleSinceFail, StaleSinceResumeNow)
 
 	c.ReconnectMinBackoff = v.duration("RECONNECT_MIN_BACKOFF", e.ReconnectMinBackoff, time.Millisecond)
 	c.ReconnectMaxBackoff = v.duration("RECONNECT_MAX_BACKOFF", e.ReconnectMaxBackoff, time.Millisecond)
@@ -307,8 +332,8 @@ func (e Env) Validate() (Config, error) {
 	c.LeaseSessionTimeout = v.duration("LEASE_SESSION_TIMEOUT", e.LeaseSessionTimeout, 100*time.Millisecond)
 	c.ShutdownTimeout = v.duration("SHUTDOWN_TIMEOUT", e.ShutdownTimeout, time.Millisecond)
 
-	c.LogLevel = v.oneOf("LOG_LEVEL", e.LogLevel, "debug", "info", "warn", "error")
-	c.LogFormat = v.oneOf("LOG_FORMAT", e.LogFormat, "json", "console")
+	c.LogLevel = oneOf(&v, "LOG_LEVEL", e.LogLevel, "debug", "info", "warn", "error")
+	c.LogFormat = oneOf(&v, "LOG_FORMAT", e.LogFormat, LogJSON, LogConsole)
 
 	if len(v.problems) > 0 {
 		return Config{}, v.problems
@@ -431,15 +456,18 @@ func (v *validator) duration(name, value string, min time.Duration) time.Duratio
 	return d
 }
 
-func (v *validator) oneOf(name, value string, allowed ...string) string {
+// oneOf parses value as one of the allowed values of an enum, once, here.
+func oneOf[T ~string](v *validator, name, value string, allowed ...T) T {
 	value = strings.ToLower(strings.TrimSpace(value))
-	for _, a := range allowed {
-		if value == a {
-			return value
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		if T(value) == a {
+			return a
 		}
+		names[i] = string(a)
 	}
-	v.add(name, fmt.Sprintf("%q is not one of %s", value, strings.Join(allowed, ", ")))
-	return value
+	v.add(name, fmt.Sprintf("%q is not one of %s", value, strings.Join(names, ", ")))
+	return T(value)
 }
 
 // redactURL drops user info and the query, where credentials hide.

@@ -70,6 +70,12 @@ func TestProblemsNameEveryBadVariable(t *testing.T) {
 		{"backoff order", func(e *config.Env) { e.ReconnectMinBackoff = "1m" }, []string{"RECONNECT_MAX_BACKOFF"}},
 		{"same topics", func(e *config.Env) { e.CheckpointTopic = e.KafkaTopic }, []string{"three different topics"}},
 		{"replication zero", func(e *config.Env) { e.KafkaReplication = "0" }, []string{"KAFKA_REPLICATION_FACTOR"}},
+		{"transactions", func(e *config.Env) {
+			e.KafkaTransactions = "maybe"
+			e.KafkaCommitInterval = "2m"
+			e.KafkaTxnTimeout = "1m"
+		},
+			[]string{`KAFKA_TRANSACTIONS: "maybe"`, "KAFKA_COMMIT_INTERVAL: must be shorter than KAFKA_TRANSACTION_TIMEOUT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +94,29 @@ func TestProblemsNameEveryBadVariable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTypedSettings(t *testing.T) {
+	env := valid()
+	env.KafkaCompression, env.OnStaleSince, env.LogFormat = " ZSTD ", "resume-now", "console"
+	env.BridgeName = "orders"
+	cfg, err := env.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Compression != config.CompressionZstd || cfg.OnStaleSince != config.StaleSinceResumeNow || cfg.LogFormat != config.LogConsole {
+		t.Errorf("enums parsed as %q %q %q", cfg.Compression, cfg.OnStaleSince, cfg.LogFormat)
+	}
+	if !cfg.Transactions || cfg.TransactionalID != config.TransactionalIDPrefix+"orders" {
+		t.Errorf("transactions %v with id %q, want on with %q", cfg.Transactions, cfg.TransactionalID, config.TransactionalIDPrefix+"orders")
+	}
+	if cfg.InstanceID == "" {
+		t.Error("BRIDGE_INSTANCE_ID did not default to the host name")
+	}
+	env.KafkaTransactions = "false"
+	if cfg, _ := env.Validate(); cfg.TransactionalID != "" {
+		t.Errorf("transactional id %q with KAFKA_TRANSACTIONS=false", cfg.TransactionalID)
 	}
 }
 

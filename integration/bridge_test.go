@@ -222,7 +222,7 @@ func TestStaleSinceStopsWithAClearError(t *testing.T) {
 
 func TestStaleSinceResumeNowRecordsAGap(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 200, Retention: 2 * time.Second, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.OnStaleSince = config.StaleSinceResumeNow
+		e.OnStaleSince = string(config.StaleSinceResumeNow)
 	})
 	first := h.start()
 	waitFor(t, "some records", func() bool { return h.oursNow() >= 50 })

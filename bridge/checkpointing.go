@@ -1,0 +1,114 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+)
+
+// Checkpointing: how an epoch's position reaches the checkpoint topic.
+// With transactions, commitLoop commits the open transaction (records and
+// checkpoint together, transaction.go); without, checkpointLoop saves the
+// acknowledged position on its own. finish does the last of either when the
+// epoch ends.
+
+// finish ends the epoch's writes: with a transaction, commit what is
+// acknowledged (or abort after a failure); without, save the position.
+func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, position func() checkpoint.Position, leaseLost bool) {
+	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.ShutdownTimeout)
+	defer cancel()
+	switch {
+	case leaseLost:
+	case tx != nil && tr.err() != nil:
+		if err := tx.abort(endCtx); err != nil {
+			b.log.Warn().Err(err).Msg("aborting the open transaction failed; the next instance's start, or the transaction timeout, aborts it")
+		}
+	case tx != nil:
+		pos, _, err := tx.commit(endCtx, b.store, position, true)
+		if err != nil {
+			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
+			return
+		}
+		b.checkpointed(pos)
+	default:
+		pos := position()
+		if err := b.store.Save(endCtx, pos); err != nil {
+			b.log.Warn().Err(err).Msg("writing the final checkpoint of the epoch failed; the previous one stays valid")
+			return
+		}
+		b.checkpointed(pos)
+	}
+}
+
+// checkpointed records a written checkpoint in the metrics.
+func (b *Bridge) checkpointed(pos checkpoint.Position) {
+	b.metrics.checkpoints.Inc()
+	b.metrics.checkpointSince.Set(float64(pos.Since.UnixMilli()) / 1000)
+}
+
+// commitLoop commits the open transaction every KAFKA_COMMIT_INTERVAL when
+// it holds records, sooner when it holds half the in-flight bound, and at
+// least every quarter of LEASE_SESSION_TIMEOUT even when idle: standbys
+// read those checkpoints as this instance's heartbeat.
+func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, position func() checkpoint.Position) {
+	t := time.NewTicker(b.cfg.CommitInterval)
+	defer t.Stop()
+	beat := b.cfg.LeaseSessionTimeout / 4
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-tx.fullCh():
+		}
+		pending, _ := tr.stats()
+		b.metrics.inFlight.Set(float64(pending))
+		pos, committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat)
+		if err != nil {
+			if ctx.Err() == nil {
+				tr.fail(fmt.Errorf("committing a transaction: %w", err))
+			}
+			return
+		}
+		if committed {
+			last = time.Now()
+			b.checkpointed(pos)
+		}
+	}
+}
+
+// checkpointLoop (without transactions) writes the position every
+// CHECKPOINT_INTERVAL when it moved.
+func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func() checkpoint.Position) {
+	t := time.NewTicker(b.cfg.CheckpointInterval)
+	defer t.Stop()
+	var last checkpoint.Position
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pending, _ := tr.stats()
+		b.metrics.inFlight.Set(float64(pending))
+		pos := position()
+		if pos.Since.Equal(last.Since) && pos.HighWater.Equal(last.HighWater) && maps.Equal(pos.ScanFrom, last.ScanFrom) {
+			continue
+		}
+		saveCtx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)
+		err := b.store.Save(saveCtx, pos)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Warn().Err(err).Msg("writing checkpoint failed; retrying at the next interval")
+			}
+			continue
+		}
+		last = pos
+		b.checkpointed(pos)
+	}
+}

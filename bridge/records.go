@@ -1,0 +1,183 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+)
+
+// Record headers the bridge writes. Stream processors deduplicate on
+// HeaderDedupKey; the bridge itself reads them back when it scans the tail.
+const (
+	HeaderDedupKey  = "bridge-dedup-key"
+	HeaderEventTime = "bridge-event-time"
+	HeaderBridge    = "bridge-name"
+	HeaderGap       = "bridge-gap"
+	HeaderError     = "bridge-error"
+)
+
+// outRecord is one record to write and the tracker sequence number that its
+// acknowledgement completes.
+type outRecord struct {
+	seq       uint64
+	topic     string
+	partition int
+	key       []byte
+	value     []byte
+	headers   []kafka.Header
+	time      time.Time
+}
+
+// recordOverhead approximates a record's framing in a batch (length,
+// attributes, timestamp and offset deltas, header counts), so that batches
+// stay under the broker's message size limit.
+const recordOverhead = 32
+
+// size estimates r's share of a record batch.
+func (r *outRecord) size() int {
+	n := recordOverhead + len(r.key) + len(r.value)
+	for _, h := range r.headers {
+		n += len(h.Key) + len(h.Value) + 4
+	}
+	return n
+}
+
+// recordSettings is what record building needs of the configuration.
+type recordSettings struct {
+	bridge     string // BRIDGE_NAME: the bridge-name header and gap markers' key
+	topic      string // KAFKA_TOPIC
+	dlqTopic   string // KAFKA_DLQ_TOPIC
+	batchBytes int    // KAFKA_BATCH_BYTES: the largest record that can be written
+}
+
+// writer turns decoded events, rejects and gaps into records of one epoch:
+// it builds each record, registers it with the tracker and queues it.
+type writer struct {
+	set     recordSettings
+	tr      *tracker
+	prod    *producer
+	metrics *metrics
+	log     zerolog.Logger
+	parts   map[string]int
+	dlqN    int // round-robin over dead-letter partitions
+
+	balancer   kafka.Murmur2Balancer
+	outParts   []int  // 0..n-1 for the output topic
+	bridgeName []byte // header value, shared by every record
+}
+
+func newWriter(set recordSettings, tr *tracker, prod *producer, m *metrics, log zerolog.Logger, parts map[string]int) *writer {
+	w := &writer{set: set, tr: tr, prod: prod, metrics: m, log: log, parts: parts, bridgeName: []byte(set.bridge)}
+	for p := 0; p < parts[set.topic]; p++ {
+		w.outParts = append(w.outParts, p)
+	}
+	return w
+}
+
+// event writes ev, unless the dedup window says it was delivered already.
+func (w *writer) event(ctx context.Context, ev *event) error {
+	w.metrics.eventsReceived.Inc()
+	if w.tr.seen(ev.DedupKey) {
+		w.tr.duplicate(ev.Time)
+		w.metrics.duplicates.Inc()
+		return nil
+	}
+	dedup := []byte(ev.DedupKey)
+	r := &outRecord{
+		topic: w.set.topic, partition: w.partitionOf(ev.RecordKey),
+		key: ev.RecordKey, value: ev.Raw, time: ev.Time,
+		headers: []kafka.Header{
+			{Key: HeaderDedupKey, Value: dedup},
+			{Key: HeaderEventTime, Value: ev.Time.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano)},
+			{Key: HeaderBridge, Value: w.bridgeName},
+		},
+	}
+	if r.size() > w.set.batchBytes {
+		// The broker would refuse it on every replay, and the bridge would
+		// never get past it: dead-letter it instead, cut to fit.
+		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.set.batchBytes, ev.DedupKey)
+		return w.deadLetter(ctx, ev.Time, ev.Raw[:w.set.batchBytes/2], reason)
+	}
+	if bytes.Equal(r.key, dedup) {
+		r.key = dedup // one copy for key and header
+	}
+	return w.send(ctx, ev.Time, ev.DedupKey, r)
+}
+
+// deadLetter writes raw to the dead-letter topic with the reason. t is the
+// event time when the reject is an event (it still counts for the resume
+// position), zero otherwise.
+func (w *writer) deadLetter(ctx context.Context, t time.Time, raw []byte, reason string) error {
+	w.metrics.deadLetters.Inc()
+	w.log.Warn().Str("reason", reason).Int("bytes", len(raw)).Msg("sending to the dead-letter topic")
+	w.dlqN++
+	now := time.Now().UTC()
+	return w.send(ctx, t, "", &outRecord{
+		topic: w.set.dlqTopic, partition: w.dlqN % w.parts[w.set.dlqTopic],
+		value: raw, time: now,
+		headers: []kafka.Header{
+			{Key: HeaderError, Value: []byte(reason)},
+			{Key: HeaderBridge, Value: w.bridgeName},
+			{Key: "bridge-received-at", Value: []byte(now.Format(time.RFC3339Nano))},
+		},
+	})
+}
+
+// gap writes a marker for events the upstream can no longer replay, so the
+// loss is visible in the topic itself. The next connection resumes at `to`;
+// the checkpoint follows only once the marker is acknowledged, so a crash
+// in between writes the marker again rather than losing it.
+func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error {
+	value, err := json.Marshal(map[string]string{
+		"bridge":   w.set.bridge,
+		"gap_from": from.Format(time.RFC3339Nano),
+		"gap_to":   to.Format(time.RFC3339Nano),
+		"reason":   cause.Error(),
+	})
+	if err != nil {
+		return fmt.Errorf("encoding gap marker: %w", err)
+	}
+	key := []byte(w.set.bridge)
+	return w.sendWith(ctx, "", &outRecord{
+		topic: w.set.topic, partition: w.partitionOf(key),
+		key: key, value: value, time: to,
+		headers: []kafka.Header{
+			{Key: HeaderGap, Value: []byte("true")},
+			{Key: HeaderBridge, Value: w.bridgeName},
+		},
+	}, func(partition int) uint64 { return w.tr.beginGap(to, partition) })
+}
+
+// send registers r with the tracker as an event record (or, with key "",
+// another record) and queues it.
+func (w *writer) send(ctx context.Context, t time.Time, key string, r *outRecord) error {
+	return w.sendWith(ctx, key, r, func(partition int) uint64 { return w.tr.begin(t, key, partition) })
+}
+
+// sendWith queues r after register has given it its sequence number.
+func (w *writer) sendWith(ctx context.Context, key string, r *outRecord, register func(partition int) uint64) error {
+	if err := w.tr.acquire(ctx); err != nil {
+		return err
+	}
+	partition := -1
+	if r.topic == w.set.topic {
+		partition = r.partition
+	}
+	r.seq = register(partition)
+	if err := w.prod.send(ctx, r); err != nil {
+		w.tr.withdraw(r.seq, key)
+		return err
+	}
+	return nil
+}
+
+// partitionOf picks the partition as Java clients do (murmur2), so that
+// other producers keying the same way land on the same partitions.
+func (w *writer) partitionOf(key []byte) int {
+	return w.balancer.Balance(kafka.Message{Key: key}, w.outParts...)
+}

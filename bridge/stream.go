@@ -1,0 +1,115 @@
+package bridge
+
+import (
+	"context"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// stream connects and reconnects to the upstream, resuming from the
+// tracker's position each time, until ctx ends or a permanent failure.
+// What follows each connection is the reconnect policy's decision
+// (reconnect.go); stream only carries it out.
+func (b *Bridge) stream(ctx context.Context, w *writer) error {
+	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+2)
+	for {
+		b.setState(StateConnecting)
+		since := w.tr.reconnect()
+		conn, err := b.dialer.dial(ctx, since)
+		if ctx.Err() != nil {
+			if conn != nil {
+				_ = conn.CloseNow()
+			}
+			return nil
+		}
+		var next reconnect
+		frames := -1 // a refused attempt has no session
+		if err != nil {
+			next = afterRefusal(err, bo.next(), since, b.cfg.OnStaleSince, b.cfg.KafkaTopic)
+			if next.gap {
+				if err := b.recordGap(ctx, w, since, err); err != nil {
+					return err
+				}
+				continue
+			}
+			if next.reason == "since_future" {
+				b.log.Warn().Time("since", since).Msg("upstream says since is in the future: its clock is behind ours; waiting")
+			}
+		} else {
+			b.metrics.connects.Inc()
+			b.setState(StateStreaming)
+			b.log.Info().Time("since", since).Msg("connected to upstream")
+			s := newSession(ctx, conn, b.cfg.IdleTimeout, b.cfg.PingInterval)
+			var serr error
+			frames, serr = b.consume(ctx, s, w)
+			s.close(websocket.StatusNormalClosure, "reconnecting")
+			if ctx.Err() != nil {
+				return nil
+			}
+			if frames > 0 {
+				bo.reset()
+			}
+			err = serr
+			next = afterSession(err, bo.next(), b.cfg.MaxFrameBytes)
+		}
+		if next.fatal != nil {
+			return permanent(next.fatal)
+		}
+		if next.invalidate {
+			b.tokens.Invalidate()
+		}
+		b.metrics.disconnects.WithLabelValues(next.reason).Inc()
+		if frames < 0 {
+			b.log.Warn().Err(err).Str("reason", next.reason).Dur("retry_in", next.delay).Msg("upstream connection refused")
+		} else {
+			b.log.Warn().Err(err).Str("reason", next.reason).Int("frames", frames).Dur("reconnect_in", next.delay).Msg("upstream connection ended")
+		}
+		if sleep(ctx, next.delay) != nil {
+			return nil
+		}
+	}
+}
+
+// recordGap writes the gap marker for events the upstream can no longer
+// replay (ON_STALE_SINCE=resume-now); the next connection resumes from now.
+func (b *Bridge) recordGap(ctx context.Context, w *writer, since time.Time, cause error) error {
+	now := time.Now().UTC()
+	if err := w.gap(ctx, since, now, cause); err != nil {
+		return err
+	}
+	b.metrics.gaps.Inc()
+	b.log.Error().Time("gap_from", since).Time("gap_to", now).Err(cause).
+		Msg("upstream cannot replay from the checkpoint; ON_STALE_SINCE=resume-now: gap recorded in the topic, continuing from now")
+	return nil
+}
+
+// consume reads frames until the session ends; it returns the number of
+// frames read and why it ended.
+func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error) {
+	frames := 0
+	for {
+		data, err := s.next(ctx)
+		if err != nil {
+			return frames, err
+		}
+		frames++
+		f := b.decoder.Decode(data)
+		for i := range f.events {
+			if err := w.event(ctx, &f.events[i]); err != nil {
+				return frames, err
+			}
+		}
+		for _, rej := range f.rejects {
+			if err := w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason); err != nil {
+				return frames, err
+			}
+		}
+		switch f.control {
+		case controlSocketClosing:
+			return frames, errSocketClosing
+		case controlTokenRevoked:
+			return frames, errTokenRevoked
+		}
+	}
+}
