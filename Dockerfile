@@ -8,6 +8,8 @@
 #   docker run --rm --entrypoint /analytics-sim analytics-bridge -addr 0.0.0.0:8089
 #
 # See docker-compose.yml for the whole demo (Kafka + simulator + bridge).
+# The bridge is built with -tags nodemo: the production binary links none of
+# the test kit (embedded broker, simulator); TestProductionImports checks it.
 
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -19,7 +21,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /out/analytics-bridge . && \
+    go build -trimpath -tags nodemo -ldflags="-s -w" -o /out/analytics-bridge . && \
     go build -trimpath -ldflags="-s -w" -o /out/analytics-sim ./integration/cmd/analytics-sim
 
 FROM gcr.io/distroless/static-debian12:nonroot
