@@ -194,15 +194,23 @@ func TestDropAfterN(t *testing.T) {
 	requireExactlyOnce(t, h.waitDelivered())
 }
 
-func TestStaleSinceStopsWithAClearError(t *testing.T) {
-	h := newHarness(t, sim.Config{Rate: 200, Retention: 2 * time.Second, HeartbeatInterval: 200 * time.Millisecond}, nil)
+// stopUntilSinceExpires runs a bridge until it wrote some records, stops
+// it and waits until its checkpoint's since is older than the simulator's
+// retention (2 s in these tests).
+func (h *harness) stopUntilSinceExpires() {
+	h.t.Helper()
 	first := h.start()
-	waitFor(t, "some records", func() bool { return h.oursNow() >= 50 })
-	if err := first.stop(t); err != nil {
-		t.Fatal(err)
+	h.waitOurs(50)
+	if err := first.stop(h.t); err != nil {
+		h.t.Fatal(err)
 	}
 	stoppedAt := time.Now()
-	waitFor(t, "the checkpoint to fall out of retention", func() bool { return time.Since(stoppedAt) > 3*time.Second })
+	waitFor(h.t, "the checkpoint to fall out of retention", func() bool { return time.Since(stoppedAt) > 3*time.Second })
+}
+
+func TestStaleSinceStopsWithAClearError(t *testing.T) {
+	h := newHarness(t, sim.Config{Rate: 200, Retention: 2 * time.Second, HeartbeatInterval: 200 * time.Millisecond}, nil)
+	h.stopUntilSinceExpires()
 	second := h.start()
 	select {
 	case err := <-second.done:
@@ -224,13 +232,7 @@ func TestStaleSinceResumeNowRecordsAGap(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 200, Retention: 2 * time.Second, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.OnStaleSince = string(config.StaleSinceResumeNow)
 	})
-	first := h.start()
-	waitFor(t, "some records", func() bool { return h.oursNow() >= 50 })
-	if err := first.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	stoppedAt := time.Now()
-	waitFor(t, "the checkpoint to fall out of retention", func() bool { return time.Since(stoppedAt) > 3*time.Second })
+	h.stopUntilSinceExpires()
 	h.start()
 	waitFor(t, "a gap marker", func() bool {
 		rep, err := verify.ExactlyOnce(h.sim.Ledger(), h.records(), h.env.BridgeName)

@@ -104,9 +104,6 @@ func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
 	bin := buildBridge(t)
 	broker := newOutageBroker(t)
 	h := newHarnessOn(t, broker.cluster, sim.Config{Rate: 1000, BatchSize: 25, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.HTTPAddr = ""
-		e.LogLevel = "info"
-		e.LogFormat = "json"
 		e.KafkaWriteTimeout = "2s"
 	})
 	logFile, _ := childLog(t, "bridge.log")

@@ -68,12 +68,35 @@ func logTail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// upstreamFault injects one of the first n of these connection faults,
+// drawn from rng: a reset, a close, a half-open stall, socket_closing, and
+// a close followed by a 429 on the reconnect.
+func (h *harness) upstreamFault(rng *rand.Rand, n int) {
+	switch rng.IntN(n) {
+	case 0:
+		h.sim.ResetConnections()
+	case 1:
+		h.sim.CloseConnections(1011, "injected fault")
+	case 2:
+		h.sim.Stall()
+	case 3:
+		h.sim.SocketClosing(0)
+	case 4:
+		h.sim.RefuseNext(1, 429, time.Second)
+		h.sim.CloseConnections(1011, "injected fault")
+	}
+}
+
 type child struct {
 	cmd *exec.Cmd
 }
 
+// startChild runs the bridge binary with env. A child logs JSON at info
+// level to logFile (tests read those lines) and serves no HTTP endpoint
+// (several children share the host).
 func startChild(t *testing.T, bin string, env config.Env, logFile *os.File) *child {
 	t.Helper()
+	env.LogLevel, env.LogFormat, env.HTTPAddr = "info", "json", ""
 	cmd := exec.Command(bin)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -141,9 +164,6 @@ func TestKillRestartExactlyOnce(t *testing.T) {
 		cluster = embeddedCluster(t, kfake.ListenFn(slow.Listen))
 	}
 	h := newHarnessOn(t, cluster, sim.Config{Rate: 400, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.LogLevel = "info"
-		e.LogFormat = "json"
-		e.HTTPAddr = ""
 		e.LeaseSessionTimeout = "1s"
 		e.IdleTimeout = "1s"
 		e.PingInterval = "200ms"
@@ -159,14 +179,7 @@ func TestKillRestartExactlyOnce(t *testing.T) {
 		// Maybe one upstream fault during this life, at a random point.
 		if rng.IntN(3) > 0 {
 			time.Sleep(time.Duration(rng.Int64N(int64(life))))
-			switch rng.IntN(3) {
-			case 0:
-				h.sim.ResetConnections()
-			case 1:
-				h.sim.CloseConnections(1011, "kill test")
-			case 2:
-				h.sim.Stall()
-			}
+			h.upstreamFault(rng, 3)
 			faults++
 		}
 		time.Sleep(time.Until(deadline))

@@ -32,9 +32,6 @@ func TestCrashLoopRecovers(t *testing.T) {
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond, TokenLifetime: 4 * time.Second}, func(e *config.Env) {
 		e.AnalyticsToken = ""
-		e.LogLevel = "info"
-		e.LogFormat = "json"
-		e.HTTPAddr = ""
 		e.IdleTimeout = "1s"
 		e.PingInterval = "200ms"
 		e.LeaseSessionTimeout = "10s" // the default: a restart must not wait for it
@@ -64,19 +61,7 @@ func TestCrashLoopRecovers(t *testing.T) {
 			}
 			if !faulted && time.Now().After(faultAt) {
 				faulted = true
-				switch rng.IntN(5) {
-				case 0:
-					h.sim.CloseConnections(1011, "crash loop")
-				case 1:
-					h.sim.ResetConnections()
-				case 2:
-					h.sim.Stall()
-				case 3:
-					h.sim.SocketClosing(0)
-				case 4:
-					h.sim.RefuseNext(1, 429, time.Second)
-					h.sim.CloseConnections(1011, "crash loop")
-				}
+				h.upstreamFault(rng, 5)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -130,9 +115,6 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 	}
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.LogLevel = "info"
-		e.LogFormat = "json"
-		e.HTTPAddr = ""
 		e.LeaseSessionTimeout = "1s"
 		// Long enough that the frozen instance's connection survives the
 		// freeze: on SIGCONT it still holds events it will try to write.
@@ -194,7 +176,6 @@ func TestRestartTimes(t *testing.T) {
 	}
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.HTTPAddr = ""
 		e.LeaseSessionTimeout = "10s"
 	})
 	logFile, _ := childLog(t, "bridge.log")

@@ -217,33 +217,20 @@ func TestTransactionsCommitAbortAndFence(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	tests := []struct {
-		err  error
-		want txn.Outcome
-	}{
-		{nil, txn.Done},
-		{kafka.DuplicateSequenceNumber, txn.Done},
-		{kafka.RequestTimedOut, txn.Retry},
-		{kafka.NotCoordinatorForGroup, txn.Retry},
-		{kafka.ConcurrentTransactions, txn.Retry},
-		{kafka.GroupLoadInProgress, txn.Retry},
-		{kafka.NotLeaderForPartition, txn.Retry},
-		{context.DeadlineExceeded, txn.Retry},
-		{errors.New("unexpected EOF"), txn.Retry},
-		{kafka.ProducerFenced, txn.Fenced},
-		{kafka.InvalidProducerEpoch, txn.Fenced},
-		{kafka.InvalidTransactionState, txn.Fenced},
-		{kafka.OutOfOrderSequenceNumber, txn.Reinit},
-		{kafka.UnknownProducerId, txn.Reinit},
-		{kafka.MessageSizeTooLarge, txn.Permanent},
-		{kafka.TopicAuthorizationFailed, txn.Permanent},
-		{kafka.TransactionalIDAuthorizationFailed, txn.Permanent},
-		{kafka.InvalidMessage, txn.Permanent},
-		{fmt.Errorf("encoding: %w", txn.ErrEncoding), txn.Permanent},
+	tests := map[txn.Outcome][]error{
+		txn.Done: {nil, kafka.DuplicateSequenceNumber},
+		txn.Retry: {kafka.RequestTimedOut, kafka.NotCoordinatorForGroup, kafka.ConcurrentTransactions,
+			kafka.GroupLoadInProgress, kafka.NotLeaderForPartition, context.DeadlineExceeded, errors.New("unexpected EOF")},
+		txn.Fenced: {kafka.ProducerFenced, kafka.InvalidProducerEpoch, kafka.InvalidTransactionState},
+		txn.Reinit: {kafka.OutOfOrderSequenceNumber, kafka.UnknownProducerId},
+		txn.Permanent: {kafka.MessageSizeTooLarge, kafka.TopicAuthorizationFailed, kafka.TransactionalIDAuthorizationFailed,
+			kafka.InvalidMessage, fmt.Errorf("encoding: %w", txn.ErrEncoding)},
 	}
-	for _, tt := range tests {
-		if got := txn.Classify(tt.err); got != tt.want {
-			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+	for want, errs := range tests {
+		for _, err := range errs {
+			if got := txn.Classify(err); got != want {
+				t.Errorf("Classify(%v) = %s, want %s", err, got, want)
+			}
 		}
 	}
 }
