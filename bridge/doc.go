@@ -1,11 +1,14 @@
 // Package bridge owns the pipeline from the upstream analytics WebSocket to
-// Kafka: connecting and reconnecting (upstream.go, token.go, backoff.go),
-// decoding frames without re-encoding events (event.go), writing records
-// as idempotent or transactional batches with known offsets (producer.go,
+// Kafka: connecting (upstream.go, token.go, backoff.go) and deciding what
+// follows a connection (reconnect.go, carried out by stream.go), decoding
+// frames without re-encoding events (event.go), building records
+// (records.go), recognising replayed events (dedup.go, tail.go), writing
+// idempotent or transactional batches with known offsets (producer.go,
 // transaction.go, on the protocol in bridge/txn), deciding what was
-// delivered (tracker.go, tail.go), choosing which instance streams
-// (standby.go, or the lease in package checkpoint), and tying it together
-// in epochs (epoch.go) under one lifecycle (bridge.go).
+// delivered (tracker.go) and checkpointing it (checkpointing.go), choosing
+// which instance streams (standby.go, or the lease in package checkpoint),
+// and tying it together in epochs (epoch.go) under one lifecycle
+// (bridge.go).
 //
 // Delivery guarantee: every event the upstream emits becomes exactly one
 // record in KAFKA_TOPIC, across reconnects, token expiries, crashes and
