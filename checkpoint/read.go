@@ -117,26 +117,11 @@ func readCommitted(p *fetchAPI.ResponsePartition, from, to int64, fn func(kafka.
 		batches = []protocol.RecordReader{rs}
 	}
 	for _, batch := range batches {
-		skip := false
+		var control, skip bool
+		var producerID int64
 		switch b := batch.(type) {
 		case *protocol.ControlBatch:
-			for {
-				r, err := b.ReadRecord()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return next, false, err
-				}
-				next = max(next, r.Offset+1)
-				if cr, err := protocol.ReadControlRecord(r); err == nil && cr.Type == controlAbort {
-					delete(abortedBy, b.ProducerID)
-				}
-				if r.Offset >= to {
-					return next, true, nil
-				}
-			}
-			continue
+			control, producerID = true, b.ProducerID
 		case *protocol.RecordBatch:
 			for len(aborted) > 0 && aborted[0].FirstOffset <= b.BaseOffset {
 				abortedBy[aborted[0].ProducerID] = true
@@ -153,14 +138,21 @@ func readCommitted(p *fetchAPI.ResponsePartition, from, to int64, fn func(kafka.
 				return next, false, err
 			}
 			next = max(next, r.Offset+1)
-			if r.Offset < from || skip {
-				continue // a compressed batch starts before `from`, or an aborted one
-			}
-			if r.Offset >= to {
+			switch {
+			case r.Offset >= to:
 				return next, true, nil
-			}
-			if err := fn(*r); err != nil {
-				return next, false, err
+			case control:
+				// A marker: after an abort, the producer's later batches
+				// belong to a new transaction.
+				if cr, err := protocol.ReadControlRecord(r); err == nil && cr.Type == controlAbort {
+					delete(abortedBy, producerID)
+				}
+			case r.Offset < from || skip:
+				// A compressed batch starts before `from`, or an aborted one.
+			default:
+				if err := fn(*r); err != nil {
+					return next, false, err
+				}
 			}
 		}
 	}

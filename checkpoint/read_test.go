@@ -14,16 +14,21 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 )
 
+// txnTopic returns a client of the test's cluster, its seed brokers for a
+// franz-go client, and a topic name unique to this run.
+func txnTopic(t *testing.T, prefix string) (*kafka.Client, []string, string) {
+	t.Helper()
+	client := embedded(t)
+	return client, strings.Split(client.Addr.String(), ","), fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
+}
+
 // TestReadPartitionSkipsAbortedTransactions writes, with franz-go's
 // transactional producer, a committed transaction, an aborted one and a
 // committed one again, and a non-transactional record: ReadPartition must
 // return exactly what a read_committed consumer sees.
 func TestReadPartitionSkipsAbortedTransactions(t *testing.T) {
-	client := embedded(t)
-	brokers := strings.Split(client.Addr.String(), ",")
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	topic := fmt.Sprintf("read-committed-%d", time.Now().UnixNano())
+	client, brokers, topic := txnTopic(t, "read-committed")
+	ctx := t.Context()
 	res, err := client.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: topic, NumPartitions: 1, ReplicationFactor: 1}}})
 	if err != nil || res.Errors[topic] != nil {
 		t.Fatalf("creating %s: %v %v", topic, err, res)
@@ -83,11 +88,8 @@ func TestReadPartitionSkipsAbortedTransactions(t *testing.T) {
 // whether to take over, so Load must return the last committed position
 // at once instead of waiting for the transaction's timeout.
 func TestLoadIsNotHeldByAnOpenTransaction(t *testing.T) {
-	client := embedded(t)
-	brokers := strings.Split(client.Addr.String(), ",")
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	topic := fmt.Sprintf("checkpoints-open-txn-%d", time.Now().UnixNano())
+	client, brokers, topic := txnTopic(t, "checkpoints-open-txn")
+	ctx := t.Context()
 	store := checkpoint.NewStore(client, topic, "b")
 	if err := store.EnsureTopic(ctx, 1); err != nil {
 		t.Fatal(err)

@@ -98,9 +98,6 @@ func rssKiB(pid int) (rss, peak int) {
 // (close the socket, resume later with since) rather than buffer, and end
 // with every event exactly once.
 func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("outage test skipped in -short mode")
-	}
 	bin := buildBridge(t)
 	broker := newOutageBroker(t)
 	h := newHarnessOn(t, broker.cluster, sim.Config{Rate: 1000, BatchSize: 25, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {

@@ -25,9 +25,13 @@ var (
 	killSeed  = flag.Uint64("kill-seed", 1, "seed of the kill test's schedule")
 )
 
-// buildBridge compiles the real binary once per test.
+// buildBridge compiles the real binary once per test. Tests that run the
+// binary are the slow ones: they are skipped in -short mode.
 func buildBridge(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the real binary: skipped in -short mode")
+	}
 	bin := filepath.Join(t.TempDir(), "analytics-bridge")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/analytics-bridge/analytics-bridge")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -141,9 +145,6 @@ func (c *child) stop(t *testing.T) {
 // wherever the moment falls), injects upstream drops, resets and stalls in
 // between, and requires every emitted event in Kafka exactly once.
 func TestKillRestartExactlyOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kill test skipped in -short mode")
-	}
 	bin := buildBridge(t)
 	// On the embedded broker, hold back a quarter of the produce answers for
 	// longer than the lateness window: a kill then often lands between a

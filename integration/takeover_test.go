@@ -26,9 +26,6 @@ var crashLoopFor = flag.Duration("crash-loop", 60*time.Second, "how long TestCra
 // took to connect upstream again, and how long the last instance took to
 // deliver everything.
 func TestCrashLoopRecovers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash-loop test skipped in -short mode")
-	}
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond, TokenLifetime: 4 * time.Second}, func(e *config.Env) {
 		e.AnalyticsToken = ""
@@ -110,9 +107,6 @@ func maxOf(ds []time.Duration) time.Duration {
 // and commits must be rejected (it stands by), and a read_committed reader
 // must see every event exactly once.
 func TestFrozenInstanceIsFenced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("zombie test skipped in -short mode")
-	}
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.LeaseSessionTimeout = "1s"
@@ -171,9 +165,6 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 // and requires exactly once across them. The figures are reported, not
 // asserted: timing assertions flake on a loaded machine.
 func TestRestartTimes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("restart-time test skipped in -short mode")
-	}
 	bin := buildBridge(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.LeaseSessionTimeout = "10s"

@@ -31,10 +31,11 @@ func requireVerdict(t *testing.T, out string) {
 	}
 }
 
-func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
-	t.Parallel()
-	var out syncBuffer
-	rep, err := Run(t.Context(), &out, Options{Duration: 6 * time.Second, Rate: 300})
+// runVerified runs the demo, requires exactly once and a verdict line, and
+// returns the narration.
+func runVerified(t *testing.T, ctx context.Context, out *syncBuffer, opts Options) string {
+	t.Helper()
+	rep, err := Run(ctx, out, opts)
 	text := out.String()
 	t.Logf("narration:\n%s", text)
 	if err != nil {
@@ -44,6 +45,13 @@ func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 		t.Fatalf("not exactly once: %s", rep)
 	}
 	requireVerdict(t, text)
+	return text
+}
+
+func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	text := runVerified(t, t.Context(), &out, Options{Duration: 6 * time.Second, Rate: 300})
 	for _, want := range []struct{ what, re string }{
 		{"the first connection", `connected: \?since=\S+Z, the simulator's start`},
 		{"the dropped connection", `fault: dropped connection`},
@@ -77,16 +85,7 @@ func TestDemoInterruptedStillVerifies(t *testing.T) {
 			cancel()
 		}
 	}}
-	rep, err := Run(ctx, out, Options{Duration: time.Minute, Rate: 300, Quiet: true})
-	text := out.String()
-	t.Logf("narration:\n%s", text)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if !rep.OK() {
-		t.Fatalf("not exactly once: %s", rep)
-	}
-	requireVerdict(t, text)
+	text := runVerified(t, ctx, out, Options{Duration: time.Minute, Rate: 300, Quiet: true})
 	if !strings.Contains(text, "interrupted: stopping generation") || !regexp.MustCompile(`exactly once \(interrupted after \S+\)`).MatchString(text) {
 		t.Error("the narration does not say the run was interrupted")
 	}

@@ -41,6 +41,14 @@ func clusters(t *testing.T) map[string]*Cluster {
 	return out
 }
 
+// onEachCluster runs test as a subtest on every cluster of clusters.
+func onEachCluster(t *testing.T, test func(t *testing.T, c *Cluster)) {
+	cs := clusters(t)
+	for _, name := range slices.Sorted(maps.Keys(cs)) {
+		t.Run(name, func(t *testing.T) { test(t, cs[name]) })
+	}
+}
+
 func createTopic(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, partitions int32) {
 	t.Helper()
 	req := kmsg.NewPtrCreateTopicsRequest()
@@ -65,110 +73,102 @@ func createTopic(ctx context.Context, t *testing.T, cl *kgo.Client, topic string
 // transaction (nothing to return, yet the read must finish). A transaction
 // left open must then not make ReadAll wait, nor show up in it.
 func TestReadAllReturnsCommittedRecordsOnly(t *testing.T) {
-	cs := clusters(t)
-	for _, name := range slices.Sorted(maps.Keys(cs)) {
-		c := cs[name]
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-			defer cancel()
-			topic := c.Prefix + ".txn"
-			producer, err := kgo.NewClient(
-				kgo.SeedBrokers(c.Brokers...),
-				kgo.TransactionalID(c.Prefix+"-producer"),
-				kgo.DefaultProduceTopic(topic),
-				kgo.RecordPartitioner(kgo.ManualPartitioner()),
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer producer.Close()
-			createTopic(ctx, t, producer, topic, 3)
+	onEachCluster(t, func(t *testing.T, c *Cluster) {
+		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+		defer cancel()
+		topic := c.Prefix + ".txn"
+		producer, err := kgo.NewClient(
+			kgo.SeedBrokers(c.Brokers...),
+			kgo.TransactionalID(c.Prefix+"-producer"),
+			kgo.DefaultProduceTopic(topic),
+			kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer producer.Close()
+		createTopic(ctx, t, producer, topic, 3)
 
-			if recs, err := c.ReadAll(ctx, topic); err != nil || len(recs) != 0 {
-				t.Fatalf("ReadAll of the empty topic = %v, %v; want nothing", recs, err)
-			}
+		if recs, err := c.ReadAll(ctx, topic); err != nil || len(recs) != 0 {
+			t.Fatalf("ReadAll of the empty topic = %v, %v; want nothing", recs, err)
+		}
 
-			txn := func(commit kgo.TransactionEndTry, label string, parts ...int32) []Record {
-				t.Helper()
-				if err := producer.BeginTransaction(); err != nil {
-					t.Fatal(err)
-				}
-				var written []Record
-				for i, p := range parts {
-					r := &kgo.Record{
-						Partition: p,
-						Key:       fmt.Appendf(nil, "%s-key-%d", label, i),
-						Value:     fmt.Appendf(nil, "%s-value-%d", label, i),
-						Headers:   []kgo.RecordHeader{{Key: "txn", Value: []byte(label)}, {Key: "n", Value: fmt.Append(nil, i)}},
-					}
-					if err := producer.ProduceSync(ctx, r).FirstErr(); err != nil {
-						t.Fatalf("producing in the %s transaction: %v", label, err)
-					}
-					written = append(written, Record{Partition: int(p), Offset: r.Offset, Key: r.Key, Value: r.Value,
-						Headers: map[string]string{"txn": label, "n": fmt.Sprint(i)}})
-				}
-				if err := producer.EndTransaction(ctx, commit); err != nil {
-					t.Fatalf("ending the %s transaction: %v", label, err)
-				}
-				return written
-			}
-			committed := txn(kgo.TryCommit, "committed", 0, 1, 0, 1, 1)
-			aborted := txn(kgo.TryAbort, "aborted", 0, 2, 0, 2)
-			want := slices.SortedFunc(slices.Values(committed), func(a, b Record) int {
-				return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
-			})
-			for _, r := range aborted {
-				t.Logf("aborted: %s[%d] offset %d", topic, r.Partition, r.Offset)
-			}
-
-			got, err := c.ReadAll(ctx, topic)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("ReadAll returned\n%s\nwant the committed records only:\n%s", show(got), show(want))
-			}
-
-			// A transaction left open holds back the last stable offset of
-			// its partitions: ReadAll must stop below it, at once.
+		txn := func(commit kgo.TransactionEndTry, label string, parts ...int32) []Record {
+			t.Helper()
 			if err := producer.BeginTransaction(); err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range []int32{1, 2} {
-				if err := producer.ProduceSync(ctx, &kgo.Record{Partition: p, Value: []byte("open")}).FirstErr(); err != nil {
-					t.Fatal(err)
+			var written []Record
+			for i, p := range parts {
+				r := &kgo.Record{
+					Partition: p,
+					Key:       fmt.Appendf(nil, "%s-key-%d", label, i),
+					Value:     fmt.Appendf(nil, "%s-value-%d", label, i),
+					Headers:   []kgo.RecordHeader{{Key: "txn", Value: []byte(label)}, {Key: "n", Value: fmt.Append(nil, i)}},
 				}
+				if err := producer.ProduceSync(ctx, r).FirstErr(); err != nil {
+					t.Fatalf("producing in the %s transaction: %v", label, err)
+				}
+				written = append(written, Record{Partition: int(p), Offset: r.Offset, Key: r.Key, Value: r.Value,
+					Headers: map[string]string{"txn": label, "n": fmt.Sprint(i)}})
 			}
-			began := time.Now()
-			got, err = c.ReadAll(ctx, topic)
-			if err != nil {
-				t.Fatalf("ReadAll with a transaction open: %v", err)
+			if err := producer.EndTransaction(ctx, commit); err != nil {
+				t.Fatalf("ending the %s transaction: %v", label, err)
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("ReadAll with a transaction open returned\n%s\nwant\n%s", show(got), show(want))
-			}
-			t.Logf("ReadAll with a transaction open took %s", time.Since(began).Round(time.Millisecond))
-			if err := producer.EndTransaction(ctx, kgo.TryAbort); err != nil {
+			return written
+		}
+		committed := txn(kgo.TryCommit, "committed", 0, 1, 0, 1, 1)
+		aborted := txn(kgo.TryAbort, "aborted", 0, 2, 0, 2)
+		want := slices.SortedFunc(slices.Values(committed), func(a, b Record) int {
+			return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
+		})
+		for _, r := range aborted {
+			t.Logf("aborted: %s[%d] offset %d", topic, r.Partition, r.Offset)
+		}
+
+		got, err := c.ReadAll(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ReadAll returned\n%s\nwant the committed records only:\n%s", show(got), show(want))
+		}
+
+		// A transaction left open holds back the last stable offset of
+		// its partitions: ReadAll must stop below it, at once.
+		if err := producer.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []int32{1, 2} {
+			if err := producer.ProduceSync(ctx, &kgo.Record{Partition: p, Value: []byte("open")}).FirstErr(); err != nil {
 				t.Fatal(err)
 			}
-		})
-	}
+		}
+		began := time.Now()
+		got, err = c.ReadAll(ctx, topic)
+		if err != nil {
+			t.Fatalf("ReadAll with a transaction open: %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ReadAll with a transaction open returned\n%s\nwant\n%s", show(got), show(want))
+		}
+		t.Logf("ReadAll with a transaction open took %s", time.Since(began).Round(time.Millisecond))
+		if err := producer.EndTransaction(ctx, kgo.TryAbort); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // TestReadAllMissingTopic: a topic that does not exist reads as empty.
 func TestReadAllMissingTopic(t *testing.T) {
-	cs := clusters(t)
-	for _, name := range slices.Sorted(maps.Keys(cs)) {
-		c := cs[name]
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			recs, err := c.ReadAll(ctx, c.Prefix+".missing")
-			if err != nil || len(recs) != 0 {
-				t.Fatalf("ReadAll of a missing topic = %v, %v; want nothing, no error", recs, err)
-			}
-		})
-	}
+	onEachCluster(t, func(t *testing.T, c *Cluster) {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		recs, err := c.ReadAll(ctx, c.Prefix+".missing")
+		if err != nil || len(recs) != 0 {
+			t.Fatalf("ReadAll of a missing topic = %v, %v; want nothing, no error", recs, err)
+		}
+	})
 }
 
 func show(recs []Record) string {

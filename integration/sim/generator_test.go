@@ -38,12 +38,7 @@ func TestConfigValidation(t *testing.T) {
 // contentOf decodes an event without its time fields, for comparing runs.
 func contentOf(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("decode %s: %v", raw, err)
-	}
+	m := contentWithTime(t, raw)
 	delete(m, "timestamp")
 	delete(m, "eventTime")
 	return m
@@ -196,6 +191,7 @@ func TestIDLess(t *testing.T) {
 	}
 }
 
+// contentWithTime decodes an event, numbers as written.
 func contentWithTime(t *testing.T, raw []byte) map[string]any {
 	t.Helper()
 	var m map[string]any

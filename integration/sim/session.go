@@ -197,6 +197,19 @@ func (ss *session) readLoop() {
 	}
 }
 
+// controlsFirst runs pending controls, if any, without waiting: they take
+// precedence over the replay. ok is false when the connection must end.
+func (ss *session) controlsFirst(closing *<-chan time.Time) (ran, ok bool) {
+	select {
+	case <-ss.ctx.Done():
+		return false, false
+	case <-ss.ctrlNotify:
+		return true, ss.runControls(closing)
+	default:
+		return false, true
+	}
+}
+
 // writeLoop is the only writer of data frames: the replay first, then live
 // frames, heartbeats, pongs and controls, until the connection ends.
 func (ss *session) writeLoop() {
@@ -219,15 +232,12 @@ func (ss *session) writeLoop() {
 			<-ss.ctx.Done()
 			return
 		}
-		select {
-		case <-ss.ctx.Done():
+		ran, ok := ss.controlsFirst(&closing)
+		if !ok {
 			return
-		case <-ss.ctrlNotify:
-			if !ss.runControls(&closing) {
-				return
-			}
+		}
+		if ran {
 			continue
-		default:
 		}
 		if len(replay) > 0 {
 			k := min(len(replay), ss.srv.cfg.BatchSize)
