@@ -29,7 +29,17 @@ func requireVerdict(t *testing.T, out string) {
 	if emitted == 0 || records != emitted {
 		t.Fatalf("verdict counts %d events and %d records", emitted, records)
 	}
+	// The wait before the verdict counts what a consumer sees: with
+	// transactions, end offsets also count markers and would end it early.
+	if m := holdsRE.FindStringSubmatch(out); m != nil {
+		if holds, _ := strconv.Atoi(m[1]); holds != emitted {
+			t.Fatalf("the wait saw %d records in Kafka, the verdict %d", holds, emitted)
+		}
+	}
 }
+
+// holdsRE is the line that ends the wait for delivery.
+var holdsRE = regexp.MustCompile(`Kafka holds (\d+) records`)
 
 // runVerified runs the demo, requires exactly once and a verdict line, and
 // returns the narration.

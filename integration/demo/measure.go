@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
@@ -97,71 +95,3 @@ const (
 	metricReceived   = "analytics_bridge_events_received_total"
 	metricDuplicates = "analytics_bridge_duplicates_dropped_total"
 )
-
-// topicCounter counts the records of a topic from its end offsets, summed
-// over partitions: one cheap ListOffsets request per sample. The topic is
-// new for every run, so its end offsets are its record count.
-type topicCounter struct {
-	client *kafka.Client
-	topic  string
-
-	mu    sync.Mutex // guards parts
-	parts []int      // partition ids, once the topic exists
-}
-
-// partitions returns the topic's partitions; none while it does not exist.
-func (tc *topicCounter) partitions(ctx context.Context) ([]int, error) {
-	tc.mu.Lock()
-	parts := tc.parts
-	tc.mu.Unlock()
-	if parts != nil {
-		return parts, nil
-	}
-	md, err := tc.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{tc.topic}})
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %q: %w", tc.topic, err)
-	}
-	if len(md.Topics) == 0 || errors.Is(md.Topics[0].Error, kafka.UnknownTopicOrPartition) {
-		return nil, nil
-	}
-	if err := md.Topics[0].Error; err != nil {
-		return nil, fmt.Errorf("metadata of %q: %w", tc.topic, err)
-	}
-	for _, p := range md.Topics[0].Partitions {
-		parts = append(parts, p.ID)
-	}
-	if len(parts) > 0 {
-		tc.mu.Lock()
-		tc.parts = parts
-		tc.mu.Unlock()
-	}
-	return parts, nil
-}
-
-// records returns the number of records in the topic now.
-func (tc *topicCounter) records(ctx context.Context) (int64, error) {
-	parts, err := tc.partitions(ctx)
-	if err != nil || len(parts) == 0 {
-		return 0, err
-	}
-	reqs := make([]kafka.OffsetRequest, len(parts))
-	for i, p := range parts {
-		reqs[i] = kafka.LastOffsetOf(p)
-	}
-	res, err := tc.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{tc.topic: reqs}})
-	if err != nil {
-		return 0, fmt.Errorf("end offsets of %q: %w", tc.topic, err)
-	}
-	offsets := res.Topics[tc.topic]
-	if len(offsets) != len(parts) {
-		return 0, fmt.Errorf("end offsets of %q: %d of %d partitions answered", tc.topic, len(offsets), len(parts))
-	}
-	var sum int64
-	for _, po := range offsets {
-		if po.Error != nil {
-			return 0, fmt.Errorf("end offset of %s[%d]: %w", tc.topic, po.Partition, po.Error)
-		}
-		sum += po.LastOffset
-	}
-	return sum, nil
-}
