@@ -162,7 +162,8 @@ func TestCheckpointCompaction(t *testing.T) {
 	}
 	first := h.start()
 	// The cleaner may already be at work, so count what was appended (the
-	// end offset), not what is left.
+	// end offset: checkpoints and, with transactions, their commit markers),
+	// not what is left.
 	appended := func() int {
 		offs, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
 			h.env.CheckpointTopic: {kafka.LastOffsetOf(0)},
@@ -172,7 +173,7 @@ func TestCheckpointCompaction(t *testing.T) {
 		}
 		return int(offs.Topics[h.env.CheckpointTopic][0].LastOffset)
 	}
-	waitFor(t, "20 checkpoints", func() bool { return appended() >= 20 })
+	waitFor(t, "20 records in the checkpoint topic", func() bool { return appended() >= 20 })
 	if err := first.stop(t); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func TestCheckpointCompaction(t *testing.T) {
 		return ours == 1
 	})
 	after, total := countOurs()
-	t.Logf("checkpoints of %s: %d written, %d left after compaction (%d records in the topic)", h.env.BridgeName, before, after, total)
+	t.Logf("checkpoint topic of %s: %d records appended (checkpoints and markers), %d checkpoint left after compaction (%d records in the topic)", h.env.BridgeName, before, after, total)
 	h.start()
 	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+500)
 	requireExactlyOnce(t, h.pauseAndVerify())
