@@ -88,7 +88,7 @@ type Env struct {
 	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" desc:"most value bytes in one produce request per partition"`
 	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long a partial batch waits for more records (latency versus batch size)"`
 	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
-	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"deadline of one produce request"`
+	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"how long a batch without a definite answer is resent (same bytes, same sequence) before the epoch ends; also bounds transaction control requests"`
 	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
 	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
 	KafkaCommitInterval  string `envconfig:"KAFKA_COMMIT_INTERVAL" default:"100ms" desc:"how often a transaction commits; a read_committed consumer sees a record at most this much (plus the commit) after it was written"`
