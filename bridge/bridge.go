@@ -38,6 +38,7 @@ type Bridge struct {
 	seed    uint64
 
 	state atomic.Value // string, see State
+	fresh *freshness
 }
 
 // States reported by State.
@@ -71,10 +72,12 @@ func New(opts Options) *Bridge {
 		// may legitimately wait for a whole rebalance.
 		Timeout: 2*cfg.LeaseSessionTimeout + 30*time.Second,
 	}
+	fresh := newFreshness()
 	b := &Bridge{
 		cfg:     cfg,
 		log:     opts.Logger,
-		metrics: newMetrics(opts.Registry),
+		fresh:   fresh,
+		metrics: newMetrics(opts.Registry, fresh),
 		tokens:  tokens,
 		client:  client,
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
@@ -96,16 +99,62 @@ func (b *Bridge) State() string { return b.state.Load().(string) }
 
 func (b *Bridge) setState(s string) { b.state.Store(s) }
 
-// HealthHandler answers 200 with the state while the bridge works, 503 once
-// it failed.
+// Ready reports whether this instance does its job: it streams, or it
+// stands by healthy, ready to take over (a standby must count as ready, or
+// a rolling update of two replicas would wait for it forever).
+func (b *Bridge) Ready() bool {
+	switch b.State() {
+	case StateStreaming, StateStandby:
+		return true
+	}
+	return false
+}
+
+// Health is the /healthz document.
+type Health struct {
+	State       string    `json:"state"`
+	Bridge      string    `json:"bridge"`
+	Instance    string    `json:"instance"`
+	Role        string    `json:"role"` // active or standby
+	Since       time.Time `json:"since,omitzero"`
+	HighWater   time.Time `json:"high_water,omitzero"`
+	LagSeconds  float64   `json:"lag_seconds"`
+	LastEventAt time.Time `json:"last_event_at,omitzero"`
+}
+
+// Health returns what /healthz reports.
+func (b *Bridge) Health() Health {
+	state := b.State()
+	since, highWater, last := b.fresh.times()
+	role := "active"
+	if state == StateStandby {
+		role = "standby"
+	}
+	return Health{State: state, Bridge: b.cfg.BridgeName, Instance: b.cfg.InstanceID, Role: role,
+		Since: since, HighWater: highWater, LagSeconds: b.fresh.lagSeconds(), LastEventAt: last}
+}
+
+// HealthHandler answers /healthz: the Health document, with status 200
+// while the bridge works and 503 once it failed.
 func (b *Bridge) HealthHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		state := b.State()
+		h := b.Health()
 		w.Header().Set("Content-Type", "application/json")
-		if state == StateFailed {
+		if h.State == StateFailed {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		_ = json.NewEncoder(w).Encode(map[string]string{"state": state, "bridge": b.cfg.BridgeName})
+		_ = json.NewEncoder(w).Encode(h)
+	})
+}
+
+// ReadyHandler answers /readyz: 200 while Ready, 503 otherwise, with the
+// state as the body.
+func (b *Bridge) ReadyHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !b.Ready() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(b.State() + "\n"))
 	})
 }
 

@@ -25,28 +25,53 @@ func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, posit
 	case tx != nil && tr.err() != nil:
 		if err := tx.abort(endCtx); err != nil {
 			b.log.Warn().Err(err).Msg("aborting the open transaction failed; the next instance's start, or the transaction timeout, aborts it")
+		} else {
+			b.metrics.transactions.WithLabelValues("aborted").Inc()
 		}
 	case tx != nil:
-		pos, _, err := tx.commit(endCtx, b.store, position, true)
-		if err != nil {
+		if _, err := b.commit(endCtx, tx, position, true); err != nil {
 			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
-			return
 		}
-		b.checkpointed(pos)
 	default:
-		pos := position()
-		if err := b.store.Save(endCtx, pos); err != nil {
+		if err := b.save(endCtx, position()); err != nil {
 			b.log.Warn().Err(err).Msg("writing the final checkpoint of the epoch failed; the previous one stays valid")
-			return
 		}
-		b.checkpointed(pos)
 	}
 }
 
-// checkpointed records a written checkpoint in the metrics.
+// commit commits the open transaction with its checkpoint (see
+// transaction.commit) and records it in the metrics.
+func (b *Bridge) commit(ctx context.Context, tx *transaction, position func() checkpoint.Position, force bool) (bool, error) {
+	started := time.Now()
+	pos, committed, err := tx.commit(ctx, b.store, position, force)
+	switch {
+	case err != nil:
+		b.metrics.checkpointFails.Inc()
+	case committed:
+		b.metrics.checkpointTime.Observe(time.Since(started).Seconds())
+		b.metrics.transactions.WithLabelValues("committed").Inc()
+		b.checkpointed(pos)
+	}
+	return committed, err
+}
+
+// save writes pos on its own (without transactions) and records it.
+func (b *Bridge) save(ctx context.Context, pos checkpoint.Position) error {
+	started := time.Now()
+	if err := b.store.Save(ctx, pos); err != nil {
+		b.metrics.checkpointFails.Inc()
+		return err
+	}
+	b.metrics.checkpointTime.Observe(time.Since(started).Seconds())
+	b.checkpointed(pos)
+	return nil
+}
+
+// checkpointed records a written checkpoint in the metrics and /healthz.
 func (b *Bridge) checkpointed(pos checkpoint.Position) {
 	b.metrics.checkpoints.Inc()
 	b.metrics.checkpointSince.Set(float64(pos.Since.UnixMilli()) / 1000)
+	b.fresh.checkpointed(pos.Since, pos.HighWater)
 }
 
 // commitLoop commits the open transaction every KAFKA_COMMIT_INTERVAL when
@@ -67,7 +92,7 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		}
 		pending, _ := tr.stats()
 		b.metrics.inFlight.Set(float64(pending))
-		pos, committed, err := tx.commit(ctx, b.store, position, time.Since(last) >= beat)
+		committed, err := b.commit(ctx, tx, position, time.Since(last) >= beat)
 		if err != nil {
 			if ctx.Err() == nil {
 				tr.fail(fmt.Errorf("committing a transaction: %w", err))
@@ -76,7 +101,6 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		}
 		if committed {
 			last = time.Now()
-			b.checkpointed(pos)
 		}
 	}
 }
@@ -100,7 +124,7 @@ func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func(
 			continue
 		}
 		saveCtx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)
-		err := b.store.Save(saveCtx, pos)
+		err := b.save(saveCtx, pos)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -109,6 +133,5 @@ func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func(
 			continue
 		}
 		last = pos
-		b.checkpointed(pos)
 	}
 }

@@ -63,8 +63,13 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 		tx = newTransaction(pid, onAck, b.cfg.MaxInFlight/2, b.cfg.WriteTimeout)
 	}
 	prod := newProducer(b.client, pid, tx, producerConfig{
-		batchSize:    b.cfg.BatchSize,
-		batchBytes:   b.cfg.BatchBytes,
+		batchSize:  b.cfg.BatchSize,
+		batchBytes: b.cfg.BatchBytes,
+		observe: func(records, bytes int, took time.Duration) {
+			b.metrics.produceLatency.Observe(took.Seconds())
+			b.metrics.batchRecords.Observe(float64(records))
+			b.metrics.batchBytes.Observe(float64(bytes))
+		},
 		linger:       b.cfg.Linger,
 		writeTimeout: b.cfg.WriteTimeout,
 		compression:  codec(b.cfg.Compression),
@@ -72,12 +77,10 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	if tx != nil {
 		// Claim the bridge name before streaming: the checkpoint now names
 		// this instance, which is what standbys and a later epoch check.
-		claimed, _, err := tx.commit(ctx, b.store, position, true)
-		if err != nil {
+		if _, err := b.commit(ctx, tx, position, true); err != nil {
 			prod.abort()
 			return b.writeError(fmt.Errorf("committing the first checkpoint of the epoch: %w", err))
 		}
-		b.checkpointed(claimed)
 	}
 
 	epochCtx, cancel := context.WithCancelCause(ctx)

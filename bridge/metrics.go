@@ -5,7 +5,9 @@ import (
 )
 
 // metrics are the bridge's Prometheus collectors, registered on the
-// registry the caller passes in (no global registry).
+// registry the caller passes in (no global registry). Names follow the
+// Prometheus conventions under the analytics_bridge_ prefix; the README's
+// "Operating it" table lists them.
 type metrics struct {
 	eventsReceived  prometheus.Counter
 	recordsAcked    prometheus.Counter
@@ -13,33 +15,67 @@ type metrics struct {
 	deadLetters     prometheus.Counter
 	connects        prometheus.Counter
 	disconnects     *prometheus.CounterVec
+	connected       prometheus.Gauge
+	tokenFailures   prometheus.Counter
 	produceFailures prometheus.Counter
+	produceLatency  prometheus.Histogram
+	batchRecords    prometheus.Histogram
+	batchBytes      prometheus.Histogram
 	checkpoints     prometheus.Counter
+	checkpointTime  prometheus.Histogram
+	checkpointFails prometheus.Counter
+	transactions    *prometheus.CounterVec
 	gaps            prometheus.Counter
 	inFlight        prometheus.Gauge
 	checkpointSince prometheus.Gauge
 	leaseHeld       prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	const ns = "analytics_bridge"
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help})
+	}
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: name, Help: help})
+	}
+	histogram := func(name, help string, buckets []float64) prometheus.Histogram {
+		return prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: name, Help: help, Buckets: buckets})
+	}
+	latency := []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 	m := &metrics{
-		eventsReceived:  prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "events_received_total", Help: "Events read from the upstream, replays included."}),
-		recordsAcked:    prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "records_acked_total", Help: "Records acknowledged by Kafka (events, dead letters, gap markers)."}),
-		duplicates:      prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "duplicates_dropped_total", Help: "Replayed events dropped because they were already delivered."}),
-		deadLetters:     prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "dead_letters_total", Help: "Frames or events sent to the dead-letter topic."}),
-		connects:        prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "upstream_connects_total", Help: "Successful upstream connections."}),
+		eventsReceived:  counter("events_received_total", "Events read from the upstream, replays included."),
+		recordsAcked:    counter("records_acked_total", "Records acknowledged by Kafka (events, dead letters, gap markers); with transactions, at commit."),
+		duplicates:      counter("duplicates_dropped_total", "Replayed events dropped because they were already delivered."),
+		deadLetters:     counter("dead_letters_total", "Frames or events sent to the dead-letter topic."),
+		connects:        counter("upstream_connects_total", "Successful upstream connections."),
 		disconnects:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "upstream_disconnects_total", Help: "Upstream connections ended or refused, by reason."}, []string{"reason"}),
-		produceFailures: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "produce_failures_total", Help: "Produce requests whose outcome was unknown (each starts a tail scan)."}),
-		checkpoints:     prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "checkpoints_written_total", Help: "Checkpoints written."}),
-		gaps:            prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "gaps_total", Help: "Gaps accepted with ON_STALE_SINCE=resume-now."}),
-		inFlight:        prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "in_flight_records", Help: "Records read but not yet acknowledged."}),
-		checkpointSince: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "checkpoint_since_seconds", Help: "Resume time of the last checkpoint written (Unix seconds)."}),
-		leaseHeld:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "lease_held", Help: "1 while this instance holds the bridge-name lease."}),
+		connected:       gauge("upstream_connected", "1 while an upstream connection is open."),
+		tokenFailures:   counter("token_refresh_failures_total", "Failed attempts to get an upstream token (file unreadable, OAuth2 endpoint refused)."),
+		produceFailures: counter("produce_failures_total", "Records whose write failed (each ends the epoch)."),
+		produceLatency:  histogram("produce_latency_seconds", "Time from sending a batch to Kafka's definite answer, retries of the same batch included.", latency),
+		batchRecords:    histogram("batch_records", "Records per batch written.", prometheus.ExponentialBuckets(1, 4, 8)),
+		batchBytes:      histogram("batch_bytes", "Estimated bytes per batch written, before compression.", prometheus.ExponentialBuckets(256, 4, 8)),
+		checkpoints:     counter("checkpoints_written_total", "Checkpoints written (with transactions: committed)."),
+		checkpointTime:  histogram("checkpoint_write_seconds", "Time to write a checkpoint (with transactions: to commit the transaction holding it).", latency),
+		checkpointFails: counter("checkpoint_write_failures_total", "Checkpoint writes or commits that failed."),
+		transactions:    prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "transactions_total", Help: "Kafka transactions ended, by outcome (committed, aborted)."}, []string{"outcome"}),
+		gaps:            counter("gaps_total", "Gap markers written with ON_STALE_SINCE=resume-now."),
+		inFlight:        gauge("in_flight_records", "Records read but not yet acknowledged (with transactions: not yet committed)."),
+		checkpointSince: gauge("checkpoint_since_seconds", "Resume time of the last checkpoint written (Unix seconds)."),
+		leaseHeld:       gauge("lease_held", "1 while this instance holds the bridge-name lease (KAFKA_TRANSACTIONS=false)."),
 	}
 	if reg != nil {
 		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters, m.connects, m.disconnects,
-			m.produceFailures, m.checkpoints, m.gaps, m.inFlight, m.checkpointSince, m.leaseHeld)
+			m.connected, m.tokenFailures, m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
+			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.checkpointSince, m.leaseHeld,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "event_time_lag_seconds",
+				Help: "Now minus the high water of the last checkpoint (the latest event time of the acknowledged prefix); grows while the stream falls behind."},
+				freshness.lagSeconds),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "last_event_timestamp_seconds",
+				Help: "Event time of the newest event received from the upstream (Unix seconds); 0 before the first."},
+				freshness.lastEventSeconds),
+		)
 	}
 	return m
 }

@@ -26,6 +26,9 @@ type producerConfig struct {
 	linger       time.Duration
 	writeTimeout time.Duration
 	compression  kafka.Compression
+	// observe, when set, is told of every batch written: its records, its
+	// estimated size and the time from sending it to the definite answer.
+	observe func(records, bytes int, took time.Duration)
 }
 
 // codec maps KAFKA_COMPRESSION, validated by package config, to kafka-go.
@@ -208,9 +211,17 @@ func (p *producer) write(tp topicPartition, batch []*outRecord, seq *int32) erro
 		defer p.tx.leave()
 		ack = p.tx.ackLater
 	}
+	started := time.Now()
 	base, err := p.produce(tp, batch, seq)
 	if err != nil {
 		return err
+	}
+	if p.cfg.observe != nil {
+		size := 0
+		for _, r := range batch {
+			size += r.size()
+		}
+		p.cfg.observe(len(batch), size, time.Since(started))
 	}
 	for i, r := range batch {
 		off := int64(-1)

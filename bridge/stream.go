@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/coder/websocket"
@@ -26,6 +27,9 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 		var next reconnect
 		frames := -1 // a refused attempt has no session
 		if err != nil {
+			if errors.Is(err, errTokenFetch) {
+				b.metrics.tokenFailures.Inc()
+			}
 			next = afterRefusal(err, bo.next(), since, b.cfg.OnStaleSince, b.cfg.KafkaTopic)
 			if next.gap {
 				if err := b.recordGap(ctx, w, since, err); err != nil {
@@ -38,12 +42,14 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 			}
 		} else {
 			b.metrics.connects.Inc()
+			b.metrics.connected.Set(1)
 			b.setState(StateStreaming)
 			b.log.Info().Time("since", since).Msg("connected to upstream")
 			s := newSession(ctx, conn, b.cfg.IdleTimeout, b.cfg.PingInterval)
 			var serr error
 			frames, serr = b.consume(ctx, s, w)
 			s.close(websocket.StatusNormalClosure, "reconnecting")
+			b.metrics.connected.Set(0)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -96,6 +102,7 @@ func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error
 		frames++
 		f := b.decoder.Decode(data)
 		for i := range f.events {
+			b.fresh.received(f.events[i].Time)
 			if err := w.event(ctx, &f.events[i]); err != nil {
 				return frames, err
 			}

@@ -36,6 +36,8 @@ var (
 	errRateLimited = errors.New("upstream rate-limited the connection")
 	// errUnavailable: 5xx or another unexpected status; retry with backoff.
 	errUnavailable = errors.New("upstream unavailable")
+	// errTokenFetch: no token could be had (file, OAuth2 endpoint).
+	errTokenFetch = errors.New("getting an upstream token failed")
 	// errIdle: no frame arrived within the idle timeout (half-open link).
 	errIdle = errors.New("upstream went silent")
 	// ErrFrameTooLarge: a frame exceeded MAX_FRAME_BYTES. It would be sent
@@ -151,7 +153,7 @@ func (d *dialer) dial(ctx context.Context, since time.Time) (*websocket.Conn, er
 	}
 	token, err := d.tokens.Token(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("getting upstream token: %w", err)
+		return nil, fmt.Errorf("%w: %w", errTokenFetch, err)
 	}
 	header := http.Header{}
 	header.Set("Authorization", "Bearer "+token)
