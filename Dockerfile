@@ -19,9 +19,11 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
+# No .git in the build context: pass the revision in (docker build --build-arg REVISION=$(git rev-parse HEAD) .).
+ARG REVISION=unknown
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -tags nodemo -ldflags="-s -w" -o /out/analytics-bridge . && \
+    go build -trimpath -tags nodemo -ldflags="-s -w -X main.revision=${REVISION}" -o /out/analytics-bridge . && \
     go build -trimpath -ldflags="-s -w" -o /out/analytics-sim ./integration/cmd/analytics-sim
 
 FROM gcr.io/distroless/static-debian12:nonroot

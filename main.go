@@ -43,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		case "healthcheck":
 			return healthcheck(stderr)
+		case "version", "-version", "--version":
+			return printVersion(stdout)
 		case "demo":
 			return runDemo(args[1:], stdout, stderr)
 		default:
@@ -70,10 +72,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 // serve runs the bridge and its HTTP endpoint until ctx ends.
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := buildInfo()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric(build))
 	b := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
 
-	log.Info().Str("bridge", cfg.BridgeName).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
+	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
 		Strs("brokers", cfg.KafkaBrokers).Str("topic", cfg.KafkaTopic).Msg("starting")
 
 	var httpErr chan error
@@ -82,6 +85,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.Handle("/healthz", b.HealthHandler())
+		mux.Handle("/readyz", b.ReadyHandler())
+		// Liveness: the process answers. A bridge that failed exits, and a
+		// stalled one is not helped by a restart loop on a slow broker.
+		mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		httpErr = make(chan error, 1)
 		go func() { httpErr <- srv.ListenAndServe() }()
@@ -118,6 +125,7 @@ Usage:
   analytics-bridge              run the bridge, configured by the environment below
   analytics-bridge demo [flags] run a self-contained demo (embedded Kafka and upstream simulator)
   analytics-bridge healthcheck  exit 0 when the bridge on HTTP_ADDR reports healthy
+  analytics-bridge version      print the version and VCS revision
   analytics-bridge -h           this help
 
 Environment:

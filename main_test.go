@@ -30,3 +30,13 @@ func TestProductionImports(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionSubcommand(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run([]string{"version"}, &out, &errOut); code != exitOK {
+		t.Fatalf("version exited %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "analytics-bridge ") || !strings.Contains(out.String(), "revision ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
