@@ -29,7 +29,13 @@ func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, posit
 			b.metrics.transactions.WithLabelValues("aborted").Inc()
 		}
 	case tx != nil:
-		if _, err := b.commit(endCtx, tx, position, true); err != nil {
+		final := position
+		if ctx.Err() != nil {
+			// Shutting down: tell standbys (and operator commands) that
+			// nobody writes now.
+			final = func() checkpoint.Position { p := position(); p.Stopped = true; return p }
+		}
+		if _, err := b.commit(endCtx, tx, final, true); err != nil {
 			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
 		}
 	default:

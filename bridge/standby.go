@@ -14,7 +14,8 @@ import (
 //
 // The active instance commits a checkpoint at least every quarter of
 // LEASE_SESSION_TIMEOUT, naming itself (BRIDGE_INSTANCE_ID). So:
-//   - no checkpoint yet: take over;
+//   - no checkpoint yet, or the last one written by an instance that shut
+//     down cleanly (Stopped): take over;
 //   - at process start, a checkpoint written by this instance id: it was
 //     this instance before a crash or restart, take over at once (the
 //     restart-after-SIGKILL path);
@@ -44,6 +45,9 @@ func (b *Bridge) awaitTurn(ctx context.Context, fresh bool) error {
 			}
 			b.log.Warn().Err(err).Msg("reading the checkpoint to decide who streams failed; retrying")
 		case !found:
+			return nil
+		case pos.Stopped:
+			b.log.Info().Str("writer", pos.Writer).Msg("the last writer stopped cleanly: taking over")
 			return nil
 		case fresh && !standing && pos.Writer == b.cfg.InstanceID:
 			b.log.Info().Str("instance", pos.Writer).Msg("the checkpoint was written by this instance id before it restarted: taking over")

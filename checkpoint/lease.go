@@ -19,6 +19,9 @@ var errTokenGone = errors.New("the group leader gave the token to another member
 // group can never be confused with a real consumer group.
 const leaseProtocol = "analytics-bridge-lease"
 
+// LeaseGroup is the consumer group that holds the lease of a bridge name.
+func LeaseGroup(bridge string) string { return "analytics-bridge.lease." + bridge }
+
 // Lease is the exclusive right of one bridge process to produce under a
 // bridge name. It is held through a Kafka consumer group: every instance
 // with the same name joins the group, and the group leader hands a single
@@ -65,7 +68,7 @@ func Acquire(ctx context.Context, client *kafka.Client, bridge string, opts Leas
 	}
 	l := &Lease{
 		client:  client,
-		group:   "analytics-bridge.lease." + bridge,
+		group:   LeaseGroup(bridge),
 		session: opts.SessionTimeout,
 		done:    make(chan struct{}),
 	}

@@ -40,6 +40,9 @@ type Position struct {
 	// Writer is the BRIDGE_INSTANCE_ID of the instance that saved it ("" in
 	// checkpoints written before it existed).
 	Writer string
+	// Stopped marks the last checkpoint of an instance that shut down
+	// cleanly: no instance is live, a standby may take over at once.
+	Stopped bool
 }
 
 // wire is the versioned JSON form; field names are short but readable, since
@@ -53,6 +56,7 @@ type wire struct {
 	ScanFrom  map[string]int64 `json:"scan_from"`
 	Written   time.Time        `json:"written"`
 	Writer    string           `json:"writer,omitempty"`
+	Stopped   bool             `json:"stopped,omitempty"`
 }
 
 // Encode returns the record value for p.
@@ -66,6 +70,7 @@ func Encode(p Position) ([]byte, error) {
 		ScanFrom:  make(map[string]int64, len(p.ScanFrom)),
 		Written:   p.Written.UTC(),
 		Writer:    p.Writer,
+		Stopped:   p.Stopped,
 	}
 	for part, off := range p.ScanFrom {
 		w.ScanFrom[strconv.Itoa(part)] = off
@@ -106,6 +111,7 @@ func Decode(b []byte) (Position, error) {
 		ScanFrom:  make(map[int]int64, len(w.ScanFrom)),
 		Written:   w.Written,
 		Writer:    w.Writer,
+		Stopped:   w.Stopped,
 	}
 	for k, off := range w.ScanFrom {
 		part, err := strconv.Atoi(k)

@@ -16,6 +16,8 @@ func TestPositionRoundTrip(t *testing.T) {
 		HighWater: time.Date(2026, 11, 28, 10, 15, 32, 123e6, time.UTC),
 		ScanFrom:  map[int]int64{0: 12, 1: 0, 2: 7},
 		Written:   time.Date(2026, 11, 28, 10, 15, 33, 0, time.UTC),
+		Writer:    "pod-0",
+		Stopped:   true,
 	}
 	b, err := checkpoint.Encode(p)
 	if err != nil {
@@ -25,7 +27,8 @@ func TestPositionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Decode(%s): %v", b, err)
 	}
-	if !got.Since.Equal(p.Since) || !got.HighWater.Equal(p.HighWater) || got.Bridge != p.Bridge || got.Topic != p.Topic || len(got.ScanFrom) != 3 || got.ScanFrom[0] != 12 || got.ScanFrom[2] != 7 {
+	if !got.Since.Equal(p.Since) || !got.HighWater.Equal(p.HighWater) || got.Bridge != p.Bridge || got.Topic != p.Topic || len(got.ScanFrom) != 3 || got.ScanFrom[0] != 12 || got.ScanFrom[2] != 7 ||
+		got.Writer != p.Writer || !got.Stopped {
 		t.Errorf("round trip changed the position:\n got %+v\nwant %+v", got, p)
 	}
 }
