@@ -45,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return healthcheck(stderr)
 		case "version", "-version", "--version":
 			return printVersion(stdout)
+		case "checkpoint":
+			return checkpointCommand(args[1:], stdout, stderr)
 		case "demo":
 			return runDemo(args[1:], stdout, stderr)
 		default:
@@ -86,6 +88,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.Handle("/healthz", b.HealthHandler())
 		mux.Handle("/readyz", b.ReadyHandler())
+		mux.Handle("/checkpoint", bridge.NewAdmin(cfg).Handler())
 		// Liveness: the process answers. A bridge that failed exits, and a
 		// stalled one is not helped by a restart loop on a slow broker.
 		mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -126,6 +129,8 @@ Usage:
   analytics-bridge demo [flags] run a self-contained demo (embedded Kafka and upstream simulator)
   analytics-bridge healthcheck  exit 0 when the bridge on HTTP_ADDR reports healthy
   analytics-bridge version      print the version and VCS revision
+  analytics-bridge checkpoint show | set --since T [--force] | reset [--force]
+                                read or move the resume position of BRIDGE_NAME
   analytics-bridge -h           this help
 
 Environment:

@@ -59,19 +59,7 @@ func New(opts Options) *Bridge {
 	if tokens == nil {
 		tokens = newTokenSource(cfg.Token)
 	}
-	transport := &kafka.Transport{
-		ClientID:    cfg.KafkaClientID,
-		DialTimeout: 10 * time.Second,
-		IdleTimeout: 30 * time.Second,
-		MetadataTTL: 10 * time.Second,
-	}
-	client := &kafka.Client{
-		Addr:      kafka.TCP(cfg.KafkaBrokers...),
-		Transport: transport,
-		// Bounds every request that has no tighter deadline; a JoinGroup
-		// may legitimately wait for a whole rebalance.
-		Timeout: 2*cfg.LeaseSessionTimeout + 30*time.Second,
-	}
+	client := newKafkaClient(cfg)
 	fresh := newFreshness()
 	b := &Bridge{
 		cfg:     cfg,
@@ -92,6 +80,23 @@ func New(opts Options) *Bridge {
 	}
 	b.state.Store(StateStarting)
 	return b
+}
+
+// newKafkaClient is the one Kafka client configuration of the bridge and
+// its operator commands.
+func newKafkaClient(cfg config.Config) *kafka.Client {
+	return &kafka.Client{
+		Addr: kafka.TCP(cfg.KafkaBrokers...),
+		Transport: &kafka.Transport{
+			ClientID:    cfg.KafkaClientID,
+			DialTimeout: 10 * time.Second,
+			IdleTimeout: 30 * time.Second,
+			MetadataTTL: 10 * time.Second,
+		},
+		// Bounds every request that has no tighter deadline; a JoinGroup
+		// may legitimately wait for a whole rebalance.
+		Timeout: 2*cfg.LeaseSessionTimeout + 30*time.Second,
+	}
 }
 
 // State is what the bridge is doing now (for health checks and logs).

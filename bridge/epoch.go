@@ -200,7 +200,7 @@ func (b *Bridge) startPosition(ctx context.Context) (checkpoint.Position, error)
 		return pos, err
 	}
 	// Nothing of ours exists yet, so the scan can start at today's end.
-	scan, err := scanEnd(ctx, b.client, b.cfg.KafkaTopic, parts[b.cfg.KafkaTopic])
+	scan, err := partitionOffsets(ctx, b.client, b.cfg.KafkaTopic, parts[b.cfg.KafkaTopic], false)
 	if err != nil {
 		return pos, err
 	}
@@ -220,23 +220,31 @@ func (b *Bridge) startPosition(ctx context.Context) (checkpoint.Position, error)
 	return pos, nil
 }
 
-func scanEnd(ctx context.Context, client *kafka.Client, topic string, partitions int) (map[int]int64, error) {
+// partitionOffsets returns, per partition of topic, the first retained
+// offset (first) or the end offset.
+func partitionOffsets(ctx context.Context, client *kafka.Client, topic string, partitions int, first bool) (map[int]int64, error) {
 	reqs := make([]kafka.OffsetRequest, partitions)
 	for p := range reqs {
 		reqs[p] = kafka.LastOffsetOf(p)
+		if first {
+			reqs[p] = kafka.FirstOffsetOf(p)
+		}
 	}
 	res, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
 	if err != nil {
 		return nil, fmt.Errorf("listing offsets of %q: %w", topic, err)
 	}
-	end := make(map[int]int64, partitions)
+	offsets := make(map[int]int64, partitions)
 	for _, po := range res.Topics[topic] {
 		if po.Error != nil {
 			return nil, fmt.Errorf("listing offsets of %s[%d]: %w", topic, po.Partition, po.Error)
 		}
-		end[po.Partition] = po.LastOffset
+		offsets[po.Partition] = po.LastOffset
+		if first {
+			offsets[po.Partition] = po.FirstOffset
+		}
 	}
-	return end, nil
+	return offsets, nil
 }
 
 // flush waits, up to SHUTDOWN_TIMEOUT, for what is queued to be written.
