@@ -129,7 +129,12 @@ func (a *Admin) Set(ctx context.Context, since time.Time, force bool) (SetResult
 	if err != nil {
 		return res, err
 	}
-	return res, a.write(ctx, rec)
+	if err := a.write(ctx, rec); err != nil {
+		return res, err
+	}
+	return res, a.store.WaitFor(ctx, func(cur checkpoint.Position, found bool) bool {
+		return found && cur.Written.Equal(pos.Written) && cur.Writer == pos.Writer
+	})
 }
 
 // Reset deletes the checkpoint (a tombstone): the next start begins at
@@ -138,7 +143,10 @@ func (a *Admin) Reset(ctx context.Context, force bool) error {
 	if err := a.refuseIfLive(ctx, force); err != nil {
 		return err
 	}
-	return a.write(ctx, kafka.Record{Time: a.now(), Key: kafka.NewBytes([]byte(a.cfg.BridgeName))})
+	if err := a.write(ctx, kafka.Record{Time: a.now(), Key: kafka.NewBytes([]byte(a.cfg.BridgeName))}); err != nil {
+		return err
+	}
+	return a.store.WaitFor(ctx, func(_ checkpoint.Position, found bool) bool { return !found })
 }
 
 func (a *Admin) refuseIfLive(ctx context.Context, force bool) error {

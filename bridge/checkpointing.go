@@ -35,8 +35,21 @@ func (b *Bridge) finish(ctx context.Context, tx *transaction, tr *tracker, posit
 			// nobody writes now.
 			final = func() checkpoint.Position { p := position(); p.Stopped = true; return p }
 		}
-		if _, err := b.commit(endCtx, tx, final, true); err != nil {
+		var last checkpoint.Position
+		record := func() checkpoint.Position { last = final(); return last }
+		if _, err := b.commit(endCtx, tx, record, true); err != nil {
 			b.log.Warn().Err(err).Msg("committing the final transaction failed; its records are written again after the restart")
+			return
+		}
+		if ctx.Err() != nil {
+			// A clean stop returns once its last checkpoint is readable:
+			// a standby or operator command right after it sees "stopped".
+			err := b.store.WaitFor(endCtx, func(p checkpoint.Position, found bool) bool {
+				return found && p.Written.Equal(last.Written) && p.Writer == last.Writer
+			})
+			if err != nil {
+				b.log.Warn().Err(err).Msg("the final checkpoint did not become readable in time")
+			}
 		}
 	default:
 		if err := b.save(endCtx, position()); err != nil {

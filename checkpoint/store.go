@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -91,6 +92,24 @@ func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
 		return Position{}, false, fmt.Errorf("checkpoint keyed %q names bridge %q: %w", s.bridge, p.Bridge, ErrCorrupt)
 	}
 	return p, true, nil
+}
+
+// WaitFor reads the checkpoint until done accepts it (or ctx ends). Kafka
+// writes a commit's markers after EndTxn has answered, so a position
+// committed in a transaction becomes readable a moment after the commit.
+func (s *Store) WaitFor(ctx context.Context, done func(p Position, found bool) bool) error {
+	for {
+		p, found, err := s.Load(ctx)
+		if err != nil {
+			return err
+		}
+		if done(p, found) {
+			return nil
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return fmt.Errorf("waiting for the checkpoint of %q to become readable: %w", s.bridge, err)
+		}
+	}
 }
 
 // Topic is the checkpoint topic; the position lives in its partition 0.
