@@ -113,3 +113,38 @@ func printPosition(stdout, stderr io.Writer, pos checkpoint.Position) int {
 	fmt.Fprintln(stdout, out.String())
 	return exitOK
 }
+
+// checkCommand runs `analytics-bridge check [--connect]`: the
+// configuration alone, or with --connect every connection the bridge
+// needs, one line each; exit status 0 when all are ok, 1 otherwise.
+func checkCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	connect := fs.Bool("connect", false, "also try Kafka, the topics, the right to write, a token and the upstream handshake")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: analytics-bridge check [--connect]")
+		return exitConfig
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stdout, "failed  configuration: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "ok      configuration: bridge %s, topic %s, %s token, transactions %v\n", cfg.BridgeName, cfg.KafkaTopic, cfg.Token.Kind(), cfg.Transactions)
+	if !*connect {
+		return exitOK
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	code := exitOK
+	for _, r := range bridge.NewAdmin(cfg).Check(ctx) {
+		status := "ok    "
+		if !r.OK {
+			status, code = "failed", exitFailure
+		}
+		fmt.Fprintf(stdout, "%s  %s: %s\n", status, r.Name, r.Detail)
+	}
+	return code
+}

@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return printVersion(stdout)
 		case "checkpoint":
 			return checkpointCommand(args[1:], stdout, stderr)
+		case "check":
+			return checkCommand(args[1:], stdout, stderr)
 		case "demo":
 			return runDemo(args[1:], stdout, stderr)
 		default:
@@ -129,6 +131,8 @@ Usage:
   analytics-bridge demo [flags] run a self-contained demo (embedded Kafka and upstream simulator)
   analytics-bridge healthcheck  exit 0 when the bridge on HTTP_ADDR reports healthy
   analytics-bridge version      print the version and VCS revision
+  analytics-bridge check [--connect]  check the configuration (and, with --connect, Kafka,
+                                the topics, the right to write, a token and the upstream)
   analytics-bridge checkpoint show | set --since T [--force] | reset [--force]
                                 read or move the resume position of BRIDGE_NAME
   analytics-bridge -h           this help

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -37,9 +38,9 @@ func TestCheckpointCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// After a clean stop nobody is live: replay from the start.
-	before, err := admin.Show(ctx)
-	if err != nil || !before.Stopped {
+	// After a clean stop nobody is live: replay from the start. The stop
+	// returns once its last checkpoint, marked stopped, is readable.
+	if before, err := admin.Show(ctx); err != nil || !before.Stopped {
 		t.Fatalf("show after a clean stop: %+v, %v (want a stopped checkpoint)", before, err)
 	}
 	res, err := admin.Set(ctx, start, false)
@@ -128,5 +129,49 @@ func TestCheckpointSubcommand(t *testing.T) {
 	}
 	if out, code := command("show"); code != 1 || !strings.Contains(out, "no checkpoint") {
 		t.Errorf("checkpoint show after reset: exit %d\n%s", code, out)
+	}
+}
+
+// TestCheckConnect runs `analytics-bridge check --connect` against a
+// deployment whose topics do not exist yet (and may not be created), then
+// against a working one.
+func TestCheckConnect(t *testing.T) {
+	bin := buildBridge(t)
+	h := newHarness(t, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		e.KafkaCreateTopics = "false"
+	})
+	check := func() (string, int) {
+		cmd := exec.Command(bin, "check", "--connect")
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, h.env.Environ()...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return string(out), exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	out, code := check()
+	if code != 1 || !strings.Contains(out, "failed  topic "+h.env.KafkaTopic+": topic does not exist") || !strings.Contains(out, "KAFKA_CREATE_TOPICS=true") {
+		t.Errorf("check --connect with missing topics: exit %d\n%s", code, out)
+	}
+	// The bridge creates them; then everything checks out.
+	h.env.KafkaCreateTopics = "true"
+	r := h.start()
+	h.waitOurs(10)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	out, code = check()
+	for _, want := range []string{"ok      kafka:", "ok      topic " + h.env.CheckpointTopic + ": 1 partition(s), cleanup.policy=compact",
+		"ok      transactional id:", "ok      write:", "ok      token:", "ok      upstream:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check --connect lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("check --connect on a working deployment: exit %d\n%s", code, out)
 	}
 }
