@@ -39,7 +39,7 @@ func newTokenSource(cfg config.TokenConfig) tokenSource {
 	case cfg.File != "":
 		return fileToken(cfg.File)
 	default:
-		return &oauthToken{cc: clientcredentials.Config{
+		return &oauthToken{secretFile: cfg.ClientSecretFile, cc: clientcredentials.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
 			TokenURL:     cfg.OAuthURL,
@@ -74,14 +74,25 @@ func (fileToken) Invalidate() {}
 // oauthToken caches a client-credentials token until it nears expiry
 // (oauth2's ReuseTokenSource semantics) or the upstream rejects it.
 type oauthToken struct {
-	cc clientcredentials.Config
+	secretFile string // OAUTH_CLIENT_SECRET_FILE, re-read for each new token source
 
-	mu  sync.Mutex // guards src
+	mu  sync.Mutex // guards cc and src
+	cc  clientcredentials.Config
 	src oauth2.TokenSource
 }
 
 func (o *oauthToken) Token(ctx context.Context) (string, error) {
 	o.mu.Lock()
+	if o.src == nil && o.secretFile != "" {
+		// A rotated secret is picked up with the next token source: after
+		// an expiry or a rejected token.
+		b, err := os.ReadFile(o.secretFile)
+		if err != nil {
+			o.mu.Unlock()
+			return "", fmt.Errorf("reading OAUTH_CLIENT_SECRET_FILE: %w", err)
+		}
+		o.cc.ClientSecret = strings.TrimSpace(string(b))
+	}
 	if o.src == nil {
 		// The token source keeps its context for later fetches, so it must
 		// outlive this call; the HTTP client's timeout bounds each fetch.

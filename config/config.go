@@ -72,6 +72,7 @@ type Env struct {
 	OAuthTokenURL      string `envconfig:"OAUTH_TOKEN_URL" desc:"OAuth2 client-credentials token endpoint (http:// or https://)"`
 	OAuthClientID      string `envconfig:"OAUTH_CLIENT_ID" desc:"OAuth2 client id"`
 	OAuthClientSecret  string `envconfig:"OAUTH_CLIENT_SECRET" desc:"OAuth2 client secret (secret; never logged)"`
+	OAuthSecretFile    string `envconfig:"OAUTH_CLIENT_SECRET_FILE" desc:"file holding the OAuth2 client secret instead of OAUTH_CLIENT_SECRET (a mounted Secret), re-read before each new token"`
 	OAuthScopes        string `envconfig:"OAUTH_SCOPES" desc:"comma-separated OAuth2 scopes (optional)"`
 
 	KafkaBrokers         string `envconfig:"KAFKA_BROKERS" desc:"comma-separated host:port list of Kafka bootstrap brokers"`
@@ -173,7 +174,9 @@ type TokenConfig struct {
 	OAuthURL     string
 	ClientID     string
 	ClientSecret string
-	Scopes       []string
+	// ClientSecretFile holds the secret instead of ClientSecret.
+	ClientSecretFile string
+	Scopes           []string
 }
 
 // Kind names the configured token source for logs (never the secret).
@@ -388,18 +391,19 @@ func (v *validator) url(name, value string, schemes ...string) string {
 
 func (v *validator) token(e Env) TokenConfig {
 	t := TokenConfig{
-		Static:       strings.TrimSpace(e.AnalyticsToken),
-		File:         strings.TrimSpace(e.AnalyticsTokenFile),
-		OAuthURL:     strings.TrimSpace(e.OAuthTokenURL),
-		ClientID:     strings.TrimSpace(e.OAuthClientID),
-		ClientSecret: e.OAuthClientSecret,
+		Static:           strings.TrimSpace(e.AnalyticsToken),
+		File:             strings.TrimSpace(e.AnalyticsTokenFile),
+		OAuthURL:         strings.TrimSpace(e.OAuthTokenURL),
+		ClientID:         strings.TrimSpace(e.OAuthClientID),
+		ClientSecret:     e.OAuthClientSecret,
+		ClientSecretFile: strings.TrimSpace(e.OAuthSecretFile),
 	}
 	for _, s := range strings.Split(e.OAuthScopes, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			t.Scopes = append(t.Scopes, s)
 		}
 	}
-	oauth := t.OAuthURL != "" || t.ClientID != "" || t.ClientSecret != ""
+	oauth := t.OAuthURL != "" || t.ClientID != "" || t.ClientSecret != "" || t.ClientSecretFile != ""
 	sources := 0
 	for _, set := range []bool{t.Static != "", t.File != "", oauth} {
 		if set {
@@ -416,8 +420,11 @@ func (v *validator) token(e Env) TokenConfig {
 		if t.ClientID == "" {
 			v.add("OAUTH_CLIENT_ID", "is required with OAUTH_TOKEN_URL")
 		}
-		if t.ClientSecret == "" {
-			v.add("OAUTH_CLIENT_SECRET", "is required with OAUTH_TOKEN_URL")
+		switch {
+		case t.ClientSecret == "" && t.ClientSecretFile == "":
+			v.add("OAUTH_CLIENT_SECRET", "is required with OAUTH_TOKEN_URL (or OAUTH_CLIENT_SECRET_FILE)")
+		case t.ClientSecret != "" && t.ClientSecretFile != "":
+			v.add("OAUTH_CLIENT_SECRET_FILE", "set OAUTH_CLIENT_SECRET or OAUTH_CLIENT_SECRET_FILE, not both")
 		}
 	}
 	return t

@@ -70,6 +70,10 @@ func TestProblemsNameEveryBadVariable(t *testing.T) {
 		{"backoff order", func(e *config.Env) { e.ReconnectMinBackoff = "1m" }, []string{"RECONNECT_MAX_BACKOFF"}},
 		{"same topics", func(e *config.Env) { e.CheckpointTopic = e.KafkaTopic }, []string{"three different topics"}},
 		{"replication zero", func(e *config.Env) { e.KafkaReplication = "0" }, []string{"KAFKA_REPLICATION_FACTOR"}},
+		{"oauth secret twice", func(e *config.Env) {
+			e.AnalyticsToken = ""
+			e.OAuthTokenURL, e.OAuthClientID, e.OAuthClientSecret, e.OAuthSecretFile = "https://login/oauth/token", "id", "s", "/run/secret"
+		}, []string{"OAUTH_CLIENT_SECRET_FILE: set OAUTH_CLIENT_SECRET or OAUTH_CLIENT_SECRET_FILE, not both"}},
 		{"transactions", func(e *config.Env) {
 			e.KafkaTransactions = "maybe"
 			e.KafkaCommitInterval = "2m"

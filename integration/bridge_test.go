@@ -2,6 +2,8 @@ package integration_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -103,23 +105,35 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 }
 
 func TestTokenExpiryMidStream(t *testing.T) {
-	const events = 1500
-	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, MaxEvents: events, TokenLifetime: time.Second, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		e.AnalyticsToken = ""
-	})
-	h.env.OAuthTokenURL = h.sim.TokenURL()
-	h.env.OAuthClientID = "demo-client"
-	h.env.OAuthClientSecret = "demo-secret"
-	h.start()
-	// Tokens live one second and the run lasts three: they expire mid-stream.
-	rep := h.waitDelivered()
-	requireExactlyOnce(t, rep)
-	tokens := map[string]bool{}
-	for _, c := range h.sim.Connections() {
-		tokens[c.Token] = true
-	}
-	if len(tokens) < 2 {
-		t.Fatalf("used %d token(s); expected a refresh after expiry", len(tokens))
+	for _, secretIn := range []string{"env", "file"} {
+		t.Run("secret from "+secretIn, func(t *testing.T) {
+			const events = 1500
+			h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, MaxEvents: events, TokenLifetime: time.Second, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+				e.AnalyticsToken = ""
+			})
+			h.env.OAuthTokenURL = h.sim.TokenURL()
+			h.env.OAuthClientID = "demo-client"
+			h.env.OAuthClientSecret = "demo-secret"
+			if secretIn == "file" {
+				// As a mounted Secret: OAUTH_CLIENT_SECRET_FILE.
+				path := filepath.Join(t.TempDir(), "client-secret")
+				if err := os.WriteFile(path, []byte("demo-secret\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				h.env.OAuthClientSecret, h.env.OAuthSecretFile = "", path
+			}
+			h.start()
+			// Tokens live one second and the run lasts three: they expire mid-stream.
+			rep := h.waitDelivered()
+			requireExactlyOnce(t, rep)
+			tokens := map[string]bool{}
+			for _, c := range h.sim.Connections() {
+				tokens[c.Token] = true
+			}
+			if len(tokens) < 2 {
+				t.Fatalf("used %d token(s); expected a refresh after expiry", len(tokens))
+			}
+		})
 	}
 }
 
