@@ -73,11 +73,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// newRegistry holds the process's, the build's and (once bridge.New has
+// registered them) the bridge's metrics.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric(buildInfo()))
+	return reg
+}
+
+// endpoints are the HTTP paths served on HTTP_ADDR (the Kubernetes
+// manifests' probes and ServiceMonitor name them; a test checks).
+func endpoints(cfg config.Config, b *bridge.Bridge, reg *prometheus.Registry) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/healthz", b.HealthHandler())
+	mux.Handle("/readyz", b.ReadyHandler())
+	mux.Handle("/checkpoint", bridge.NewAdmin(cfg).Handler())
+	// Liveness: the process answers. A bridge that failed exits, and a
+	// stalled one is not helped by a restart loop on a slow broker.
+	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	return mux
+}
+
 // serve runs the bridge and its HTTP endpoint until ctx ends.
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
-	reg := prometheus.NewRegistry()
+	reg := newRegistry()
 	build := buildInfo()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric(build))
 	b := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
 
 	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
@@ -86,15 +107,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	var httpErr chan error
 	var srv *http.Server
 	if cfg.HTTPAddr != "" {
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.Handle("/healthz", b.HealthHandler())
-		mux.Handle("/readyz", b.ReadyHandler())
-		mux.Handle("/checkpoint", bridge.NewAdmin(cfg).Handler())
-		// Liveness: the process answers. A bridge that failed exits, and a
-		// stalled one is not helped by a restart loop on a slow broker.
-		mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: endpoints(cfg, b, reg), ReadHeaderTimeout: 5 * time.Second}
 		httpErr = make(chan error, 1)
 		go func() { httpErr <- srv.ListenAndServe() }()
 	}

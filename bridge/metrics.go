@@ -65,6 +65,11 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 		checkpointSince: gauge("checkpoint_since_seconds", "Resume time of the last checkpoint written (Unix seconds)."),
 		leaseHeld:       gauge("lease_held", "1 while this instance holds the bridge-name lease (KAFKA_TRANSACTIONS=false)."),
 	}
+	// Series that exist from the start, so that rates and dashboards see
+	// zeros instead of nothing.
+	m.transactions.WithLabelValues("committed")
+	m.transactions.WithLabelValues("aborted")
+	m.disconnects.WithLabelValues("error")
 	if reg != nil {
 		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters, m.connects, m.disconnects,
 			m.connected, m.tokenFailures, m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
