@@ -163,17 +163,9 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 }
 
-// TestDashboardMetricsExist: every analytics_bridge_ metric the Grafana
-// dashboard queries is one the binary exports.
-func TestDashboardMetricsExist(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("deploy", "grafana", "analytics-bridge.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash map[string]any
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("dashboard JSON: %v", err)
-	}
+// exportedMetrics returns the names of the metrics the binary exports.
+func exportedMetrics(t *testing.T) map[string]bool {
+	t.Helper()
 	reg := newRegistry()
 	env := config.Defaults()
 	env.AnalyticsURL, env.AnalyticsToken, env.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
@@ -190,6 +182,23 @@ func TestDashboardMetricsExist(t *testing.T) {
 	for _, f := range families {
 		exported[f.GetName()] = true
 	}
+	return exported
+}
+
+var metricName = regexp.MustCompile(`analytics_bridge_[a-z_]+`)
+
+// TestDashboardMetricsExist: every analytics_bridge_ metric the Grafana
+// dashboard queries is one the binary exports.
+func TestDashboardMetricsExist(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("deploy", "grafana", "analytics-bridge.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash map[string]any
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	exported := exportedMetrics(t)
 	used := regexp.MustCompile(`analytics_bridge_[a-z_]+`).FindAllString(string(raw), -1)
 	if len(used) < 10 {
 		t.Fatalf("the dashboard queries only %d metrics", len(used))
@@ -203,6 +212,28 @@ func TestDashboardMetricsExist(t *testing.T) {
 		}
 		if !exported[base] {
 			t.Errorf("the dashboard queries %s, which the binary does not export", name)
+		}
+	}
+}
+
+// TestReadmeNamesEveryMetric: the README's metrics table and the registry
+// name the same analytics_bridge_ metrics.
+func TestReadmeNamesEveryMetric(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := exportedMetrics(t)
+	documented := map[string]bool{}
+	for _, name := range metricName.FindAllString(string(raw), -1) {
+		documented[name] = true
+		if !exported[name] {
+			t.Errorf("README names %s, which the binary does not export", name)
+		}
+	}
+	for name := range exported {
+		if strings.HasPrefix(name, "analytics_bridge_") && !documented[name] {
+			t.Errorf("README does not document %s", name)
 		}
 	}
 }
