@@ -7,9 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
@@ -50,7 +47,7 @@ by and takes over again from the new position.
 		fmt.Fprintf(stderr, "analytics-bridge: %v\n", err)
 		return exitConfig
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
@@ -134,7 +131,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if !*connect {
 		return exitOK
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()

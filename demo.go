@@ -8,9 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/analytics-bridge/analytics-bridge/integration/demo"
 )
@@ -26,7 +23,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		return exitConfig
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	// Once the first signal arrived, the default handling returns.
 	context.AfterFunc(ctx, stop)

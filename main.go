@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	log := newLogger(cfg, stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error().Err(err).Msg("analytics-bridge stopped")
@@ -93,6 +93,12 @@ func endpoints(cfg config.Config, b *bridge.Bridge, reg *prometheus.Registry) *h
 	// stalled one is not helped by a restart loop on a slow broker.
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	return mux
+}
+
+// interruptible returns a context that SIGINT or SIGTERM cancels: the bridge
+// and every subcommand stop cleanly on either.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // serve runs the bridge and its HTTP endpoint until ctx ends.

@@ -70,13 +70,8 @@ func New(opts Options) *Bridge {
 		client:  client,
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
 		decoder: decoder{TimeField: cfg.EventTimeField, IDField: cfg.EventIDField, PartitionField: cfg.PartitionKey},
-		dialer: &dialer{
-			url:        cfg.AnalyticsURL,
-			tokens:     tokens,
-			maxFrame:   cfg.MaxFrameBytes,
-			httpClient: &http.Client{Timeout: 30 * time.Second},
-		},
-		seed: uint64(time.Now().UnixNano()),
+		dialer:  newDialer(cfg, tokens),
+		seed:    uint64(time.Now().UnixNano()),
 	}
 	b.state.Store(StateStarting)
 	return b

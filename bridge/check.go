@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -64,8 +63,7 @@ func (a *Admin) Check(ctx context.Context) []CheckResult {
 	}
 	tokens := newTokenSource(a.cfg.Token)
 	if _, err := tokens.Token(ctx); add("token", err, a.cfg.Token.Kind()+" token obtained") {
-		d := &dialer{url: a.cfg.AnalyticsURL, tokens: tokens, maxFrame: a.cfg.MaxFrameBytes, httpClient: &http.Client{Timeout: 30 * time.Second}}
-		conn, err := d.dial(ctx, time.Now().UTC())
+		conn, err := newDialer(a.cfg, tokens).dial(ctx, time.Now().UTC())
 		if err == nil {
 			_ = conn.Close(websocket.StatusNormalClosure, "analytics-bridge check")
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/analytics-bridge/analytics-bridge/config"
 )
 
 // Upstream errors. HTTP failures before the upgrade come as *httpError,
@@ -125,6 +127,10 @@ type dialer struct {
 	tokens     tokenSource
 	maxFrame   int64
 	httpClient *http.Client
+}
+
+func newDialer(cfg config.Config, tokens tokenSource) *dialer {
+	return &dialer{url: cfg.AnalyticsURL, tokens: tokens, maxFrame: cfg.MaxFrameBytes, httpClient: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // sinceFormat is what we send: RFC 3339 UTC with milliseconds, the

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -100,17 +98,7 @@ func TestCheckpointSubcommand(t *testing.T) {
 	r := h.start()
 	h.waitOurs(100)
 	command := func(args ...string) (string, int) {
-		cmd := exec.Command(bin, append([]string{"checkpoint"}, args...)...)
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, h.env.Environ()...)
-		out, err := cmd.CombinedOutput()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		return runCommand(t, bin, h.env, append([]string{"checkpoint"}, args...)...)
 	}
 	if out, code := command("show"); code != 0 || !strings.Contains(out, `"since"`) || !strings.Contains(out, `"writer"`) {
 		t.Errorf("checkpoint show: exit %d\n%s", code, out)
@@ -140,19 +128,7 @@ func TestCheckConnect(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.KafkaCreateTopics = "false"
 	})
-	check := func() (string, int) {
-		cmd := exec.Command(bin, "check", "--connect")
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, h.env.Environ()...)
-		out, err := cmd.CombinedOutput()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return string(out), exit.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), 0
-	}
+	check := func() (string, int) { return runCommand(t, bin, h.env, "check", "--connect") }
 	out, code := check()
 	if code != 1 || !strings.Contains(out, "failed  topic "+h.env.KafkaTopic+": topic does not exist") || !strings.Contains(out, "KAFKA_CREATE_TOPICS=true") {
 		t.Errorf("check --connect with missing topics: exit %d\n%s", code, out)

@@ -1,6 +1,7 @@
 package integration_test
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -70,6 +71,23 @@ func logTail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// runCommand runs the binary with env and args to completion, as an
+// operator runs a subcommand, and returns its output and exit status.
+func runCommand(t *testing.T, bin string, env config.Env, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(out), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("running %s %v: %v", bin, args, err)
+	}
+	return string(out), 0
 }
 
 // upstreamFault injects one of the first n of these connection faults,
