@@ -95,6 +95,32 @@ type Env struct {
 	KafkaCommitInterval  string `envconfig:"KAFKA_COMMIT_INTERVAL" default:"100ms" desc:"how often a transaction commits; a read_committed consumer sees a record at most this much (plus the commit) after it was written"`
 	KafkaTxnTimeout      string `envconfig:"KAFKA_TRANSACTION_TIMEOUT" default:"60s" desc:"transaction timeout sent to the coordinator; must not exceed the broker's transaction.max.timeout.ms (default 15m)"`
 
+	KafkaTLSEnabled         string `envconfig:"KAFKA_TLS_ENABLED" default:"false" desc:"connect to Kafka over TLS (system roots unless KAFKA_TLS_CA_FILE)"`
+	KafkaTLSCAFile          string `envconfig:"KAFKA_TLS_CA_FILE" desc:"PEM file of the CA certificates that sign the brokers' certificates"`
+	KafkaTLSCertFile        string `envconfig:"KAFKA_TLS_CERT_FILE" desc:"PEM client certificate (chain) for mTLS; re-read when it changes"`
+	KafkaTLSKeyFile         string `envconfig:"KAFKA_TLS_KEY_FILE" desc:"PEM private key of KAFKA_TLS_CERT_FILE; re-read when it changes"`
+	KafkaTLSServerName      string `envconfig:"KAFKA_TLS_SERVER_NAME" desc:"name the brokers' certificates are checked against (default: the host of each broker address)"`
+	KafkaTLSInsecure        string `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" default:"false" desc:"accept any broker certificate (testing only; logs a warning at start)"`
+	KafkaSASLMechanism      string `envconfig:"KAFKA_SASL_MECHANISM" desc:"SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (empty: no SASL)"`
+	KafkaSASLUsername       string `envconfig:"KAFKA_SASL_USERNAME" desc:"SASL user name (PLAIN, SCRAM)"`
+	KafkaSASLPassword       string `envconfig:"KAFKA_SASL_PASSWORD" desc:"SASL password (secret; never logged)"`
+	KafkaSASLPasswordFile   string `envconfig:"KAFKA_SASL_PASSWORD_FILE" desc:"file holding the SASL password instead of KAFKA_SASL_PASSWORD, re-read at each new connection"`
+	KafkaSASLAllowPlaintext string `envconfig:"KAFKA_SASL_ALLOW_PLAINTEXT" default:"false" desc:"allow SASL PLAIN without TLS, which sends the password in clear text"`
+	KafkaOAuthTokenURL      string `envconfig:"KAFKA_SASL_OAUTH_TOKEN_URL" desc:"OAUTHBEARER: OAuth2 client-credentials token endpoint"`
+	KafkaOAuthClientID      string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_ID" desc:"OAUTHBEARER: client id"`
+	KafkaOAuthClientSecret  string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET" desc:"OAUTHBEARER: client secret (secret; never logged)"`
+	KafkaOAuthSecretFile    string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE" desc:"OAUTHBEARER: file holding the client secret instead of KAFKA_SASL_OAUTH_CLIENT_SECRET"`
+	KafkaOAuthScopes        string `envconfig:"KAFKA_SASL_OAUTH_SCOPES" desc:"OAUTHBEARER: comma-separated scopes (optional)"`
+	KafkaOAuthExtensions    string `envconfig:"KAFKA_SASL_OAUTH_EXTENSIONS" desc:"OAUTHBEARER: SASL extensions as k=v,... (Confluent Cloud: logicalCluster=lkc-...,identityPoolId=pool-...)"`
+
+	AnalyticsCAFile   string `envconfig:"ANALYTICS_CA_FILE" desc:"PEM file of CA certificates trusted for the upstream (wss://) and the OAuth2 endpoint, in addition to the system roots"`
+	AnalyticsCertFile string `envconfig:"ANALYTICS_TLS_CERT_FILE" desc:"PEM client certificate (chain) presented to the upstream (mTLS); re-read when it changes"`
+	AnalyticsKeyFile  string `envconfig:"ANALYTICS_TLS_KEY_FILE" desc:"PEM private key of ANALYTICS_TLS_CERT_FILE"`
+	AnalyticsHeaders  string `envconfig:"ANALYTICS_HEADERS" desc:"extra upstream request headers as Name=value,... (values are never logged)"`
+	HTTPSProxy        string `envconfig:"HTTPS_PROXY" desc:"proxy for https:// and wss:// connections (upstream and OAuth2 endpoints; lower-case https_proxy works too)"`
+	HTTPProxy         string `envconfig:"HTTP_PROXY" desc:"proxy for http:// and ws:// connections (lower-case http_proxy works too)"`
+	NoProxy           string `envconfig:"NO_PROXY" desc:"comma-separated hosts, domains and CIDRs reached without the proxy (lower-case no_proxy works too)"`
+
 	StartSince     string `envconfig:"START_SINCE" default:"now" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
 	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
 	EventIDField   string `envconfig:"EVENT_ID_FIELD" default:"id" desc:"JSON path of the event's unique id; events without one get a content hash as dedup key"`
@@ -144,6 +170,11 @@ type Config struct {
 	TransactionTimeout time.Duration
 	// InstanceID is BRIDGE_INSTANCE_ID, or the host name.
 	InstanceID string
+	// KafkaSecurity is TLS and SASL for every Kafka connection.
+	KafkaSecurity KafkaSecurity
+	// Upstream is TLS, extra headers and the proxy for the upstream and its
+	// OAuth2 endpoint.
+	Upstream Upstream
 
 	// StartSince is the zero time when START_SINCE is "now".
 	StartSince     time.Time
@@ -212,6 +243,7 @@ func Load() (Config, error) {
 		// Only string fields: this is unreachable short of a programming error.
 		return Config{}, fmt.Errorf("reading environment: %w", err)
 	}
+	env.proxyFromLowerCase(os.Getenv)
 	return env.Validate()
 }
 
@@ -256,6 +288,8 @@ func (e Env) Validate() (Config, error) {
 
 	c.AnalyticsURL = v.url("ANALYTICS_URL", e.AnalyticsURL, "ws", "wss")
 	c.Token = v.token(e)
+	c.Upstream = v.upstream(e)
+	c.KafkaSecurity = v.kafkaSecurity(e)
 
 	for _, b := range strings.Split(e.KafkaBrokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
@@ -398,11 +432,7 @@ func (v *validator) token(e Env) TokenConfig {
 		ClientSecret:     e.OAuthClientSecret,
 		ClientSecretFile: strings.TrimSpace(e.OAuthSecretFile),
 	}
-	for _, s := range strings.Split(e.OAuthScopes, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			t.Scopes = append(t.Scopes, s)
-		}
-	}
+	t.Scopes = splitList(e.OAuthScopes)
 	oauth := t.OAuthURL != "" || t.ClientID != "" || t.ClientSecret != "" || t.ClientSecretFile != ""
 	sources := 0
 	for _, set := range []bool{t.Static != "", t.File != "", oauth} {
