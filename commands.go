@@ -51,7 +51,11 @@ by and takes over again from the new position.
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	admin := bridge.NewAdmin(cfg)
+	admin, err := bridge.NewAdmin(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "checkpoint: %v\n", err)
+		return exitFailure
+	}
 
 	switch args[0] {
 	case "show":
@@ -136,7 +140,12 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	code := exitOK
-	for _, r := range bridge.NewAdmin(cfg).Check(ctx) {
+	admin, err := bridge.NewAdmin(cfg)
+	if err != nil {
+		fmt.Fprintf(stdout, "failed  kafka: %v\n", err)
+		return exitFailure
+	}
+	for _, r := range admin.Check(ctx) {
 		status := "ok    "
 		if !r.OK {
 			status, code = "failed", exitFailure

@@ -119,7 +119,11 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := newRegistry()
-	mux := endpoints(cfg, bridge.New(bridge.Options{Config: cfg, Registry: reg}), reg)
+	b, err := bridge.New(bridge.Options{Config: cfg, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := endpoints(b, reg)
 	serves := func(path string) bool {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -173,7 +177,9 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bridge.New(bridge.Options{Config: cfg, Registry: reg})
+	if _, err := bridge.New(bridge.Options{Config: cfg, Registry: reg}); err != nil {
+		t.Fatal(err)
+	}
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -83,12 +83,12 @@ func newRegistry() *prometheus.Registry {
 
 // endpoints are the HTTP paths served on HTTP_ADDR (the Kubernetes
 // manifests' probes and ServiceMonitor name them; a test checks).
-func endpoints(cfg config.Config, b *bridge.Bridge, reg *prometheus.Registry) *http.ServeMux {
+func endpoints(b *bridge.Bridge, reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/healthz", b.HealthHandler())
 	mux.Handle("/readyz", b.ReadyHandler())
-	mux.Handle("/checkpoint", bridge.NewAdmin(cfg).Handler())
+	mux.Handle("/checkpoint", b.Admin().Handler())
 	// Liveness: the process answers. A bridge that failed exits, and a
 	// stalled one is not helped by a restart loop on a slow broker.
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -105,20 +105,27 @@ func interruptible() (context.Context, context.CancelFunc) {
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	reg := newRegistry()
 	build := buildInfo()
-	b := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+	if err != nil {
+		return err
+	}
 
 	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
-		Strs("brokers", cfg.KafkaBrokers).Str("topic", cfg.KafkaTopic).Msg("starting")
+		Strs("brokers", cfg.KafkaBrokers).Bool("kafka_tls", cfg.KafkaSecurity.TLS != nil).Str("kafka_sasl", string(cfg.KafkaSecurity.SASL.Mechanism)).
+		Str("topic", cfg.KafkaTopic).Msg("starting")
+	if tls := cfg.KafkaSecurity.TLS; tls != nil && tls.InsecureSkipVerify {
+		log.Warn().Msg("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked, so anyone on the network path can read and change the stream; use it only for testing")
+	}
 
 	var httpErr chan error
 	var srv *http.Server
 	if cfg.HTTPAddr != "" {
-		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: endpoints(cfg, b, reg), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: endpoints(b, reg), ReadHeaderTimeout: 5 * time.Second}
 		httpErr = make(chan error, 1)
 		go func() { httpErr <- srv.ListenAndServe() }()
 	}
 
-	err := b.Run(ctx)
+	err = b.Run(ctx)
 
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

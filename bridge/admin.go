@@ -32,10 +32,20 @@ type Admin struct {
 	now    func() time.Time
 }
 
-// NewAdmin returns an Admin for cfg (it connects on first use).
-func NewAdmin(cfg config.Config) *Admin {
-	client := newKafkaClient(cfg)
-	return &Admin{cfg: cfg, client: client, store: checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName), now: time.Now}
+// NewAdmin returns an Admin for cfg (it connects on first use). It fails
+// when a certificate or key file named by the configuration cannot be used.
+func NewAdmin(cfg config.Config) (*Admin, error) {
+	client, err := newKafkaClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Admin{cfg: cfg, client: client, store: checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName), now: time.Now}, nil
+}
+
+// Admin returns an Admin sharing this bridge's Kafka connections (for the
+// read-only /checkpoint endpoint).
+func (b *Bridge) Admin() *Admin {
+	return &Admin{cfg: b.cfg, client: b.client, store: b.store, now: time.Now}
 }
 
 // Show returns the committed checkpoint.

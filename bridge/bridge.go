@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
@@ -52,14 +54,22 @@ const (
 	StateFailed     = "failed"
 )
 
-// New checks nothing on the network; Run does the work.
-func New(opts Options) *Bridge {
+// New checks nothing on the network; Run does the work. It fails when a
+// certificate or key file named by the configuration cannot be used.
+func New(opts Options) (*Bridge, error) {
 	cfg := opts.Config
 	tokens := opts.Tokens
 	if tokens == nil {
 		tokens = newTokenSource(cfg.Token)
 	}
-	client := newKafkaClient(cfg)
+	dialer := newDialer(cfg, tokens)
+	if err := dialer.setupErr(); err != nil {
+		return nil, err
+	}
+	client, err := newKafkaClient(cfg)
+	if err != nil {
+		return nil, err
+	}
 	fresh := newFreshness()
 	b := &Bridge{
 		cfg:     cfg,
@@ -70,16 +80,21 @@ func New(opts Options) *Bridge {
 		client:  client,
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
 		decoder: decoder{TimeField: cfg.EventTimeField, IDField: cfg.EventIDField, PartitionField: cfg.PartitionKey},
-		dialer:  newDialer(cfg, tokens),
+		dialer:  dialer,
 		seed:    uint64(time.Now().UnixNano()),
 	}
 	b.state.Store(StateStarting)
-	return b
+	return b, nil
 }
 
 // newKafkaClient is the one Kafka client configuration of the bridge and
-// its operator commands.
-func newKafkaClient(cfg config.Config) *kafka.Client {
+// its operator commands: every connection (producer, scans, checkpoint,
+// lease, transactions, topic creation, check) shares its TLS and SASL.
+func newKafkaClient(cfg config.Config) (*kafka.Client, error) {
+	sec, err := kafkasec.New(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &kafka.Client{
 		Addr: kafka.TCP(cfg.KafkaBrokers...),
 		Transport: &kafka.Transport{
@@ -87,11 +102,13 @@ func newKafkaClient(cfg config.Config) *kafka.Client {
 			DialTimeout: 10 * time.Second,
 			IdleTimeout: 30 * time.Second,
 			MetadataTTL: 10 * time.Second,
+			TLS:         sec.TLS,
+			SASL:        sec.SASL,
 		},
 		// Bounds every request that has no tighter deadline; a JoinGroup
 		// may legitimately wait for a whole rebalance.
 		Timeout: 2*cfg.LeaseSessionTimeout + 30*time.Second,
-	}
+	}, nil
 }
 
 // State is what the bridge is doing now (for health checks and logs).
@@ -171,6 +188,19 @@ func isPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// final returns the error Run stops with when retrying err cannot help: a
+// permanent error, or Kafka (or its TLS or token endpoint) refusing the
+// bridge, explained in one line naming the setting or ACL. Otherwise nil.
+func (b *Bridge) final(err error) error {
+	if denied := kafkasec.Explain(err, b.cfg); denied != nil {
+		return permanent(denied)
+	}
+	if isPermanent(err) {
+		return err
+	}
+	return nil
+}
+
 // errStandBy ends a turn at producing: the lease was lost, or another
 // instance fenced this one. Run stands by and may take over again later.
 var errStandBy = errors.New("another instance owns this bridge name")
@@ -234,6 +264,9 @@ func (b *Bridge) turnLeased(ctx context.Context, bo *backoff) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if ferr := b.final(err); ferr != nil {
+				return ferr
+			}
 			b.log.Warn().Err(err).Msg("acquiring the bridge lease failed; retrying")
 			if err := sleep(ctx, bo.next()); err != nil {
 				return nil
@@ -265,8 +298,8 @@ func (b *Bridge) retry(ctx context.Context, bo *backoff, what string, fn func(co
 			bo.reset()
 			return nil
 		}
-		if isPermanent(err) {
-			return err
+		if ferr := b.final(err); ferr != nil {
+			return ferr
 		}
 		d := bo.next()
 		b.log.Warn().Err(err).Dur("retry_in", d).Msg(what + " failed")
@@ -277,6 +310,12 @@ func (b *Bridge) retry(ctx context.Context, bo *backoff, what string, fn func(co
 }
 
 func (b *Bridge) prepareTopics(ctx context.Context) error {
+	// A metadata request first: kafka-go reports why it cannot reach the
+	// cluster (TLS, SASL) only to metadata requests, and answers others,
+	// such as CreateTopics, with BROKER_NOT_AVAILABLE.
+	if _, err := b.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{b.cfg.KafkaTopic}}); err != nil {
+		return fmt.Errorf("reaching Kafka at %s: %w", strings.Join(b.cfg.KafkaBrokers, ","), err)
+	}
 	if b.cfg.CreateTopics {
 		if err := ensureTopics(ctx, b.client, b.cfg.TopicPartitions, b.cfg.ReplicationFactor, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic); err != nil {
 			return err
@@ -309,7 +348,10 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 		if runCtx.Err() != nil {
 			return leaseCause(runCtx, err)
 		}
-		if err == nil || isPermanent(err) || errors.Is(err, errStandBy) {
+		if ferr := b.final(err); ferr != nil {
+			return ferr
+		}
+		if err == nil || errors.Is(err, errStandBy) {
 			return err
 		}
 		b.setState(StateRecovering)

@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
 )
 
@@ -32,6 +33,11 @@ func (a *Admin) Check(ctx context.Context) []CheckResult {
 		r := CheckResult{Name: name, OK: err == nil, Detail: detail}
 		if err != nil {
 			r.Detail = err.Error()
+			// Kafka's explanations are for Kafka's rows: the upstream and its
+			// OAuth2 endpoint explain their own TLS failures (ANALYTICS_*).
+			if denied := kafkasec.Explain(err, a.cfg); denied != nil && name != "token" && name != "upstream" {
+				r.Detail = denied.Error()
+			}
 		}
 		out = append(out, r)
 		return err == nil
@@ -61,9 +67,11 @@ func (a *Admin) Check(ctx context.Context) []CheckResult {
 	if writable {
 		a.checkWrite(ctx, add)
 	}
-	tokens := newTokenSource(a.cfg.Token)
-	if _, err := tokens.Token(ctx); add("token", err, a.cfg.Token.Kind()+" token obtained") {
-		conn, err := newDialer(a.cfg, tokens).dial(ctx, time.Now().UTC())
+	// The token, like the handshake, goes through the upstream transport
+	// (ANALYTICS_CA_FILE, the client certificate, the proxy).
+	d := newDialer(a.cfg, newTokenSource(a.cfg.Token))
+	if _, err := d.token(ctx); add("token", err, a.cfg.Token.Kind()+" token obtained") {
+		conn, err := d.dial(ctx, time.Now().UTC())
 		if err == nil {
 			_ = conn.Close(websocket.StatusNormalClosure, "analytics-bridge check")
 		}

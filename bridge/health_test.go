@@ -11,7 +11,10 @@ import (
 )
 
 func TestProbesFollowTheState(t *testing.T) {
-	b := New(Options{Config: config.Config{BridgeName: "b", InstanceID: "i-1"}})
+	b, err := New(Options{Config: config.Config{BridgeName: "b", InstanceID: "i-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		state       string
 		ready, live bool // live: /healthz answers 200

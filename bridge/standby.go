@@ -40,8 +40,8 @@ func (b *Bridge) awaitTurn(ctx context.Context, fresh bool) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			if err := b.loadError(err); isPermanent(err) {
-				return err
+			if ferr := b.final(b.loadError(err)); ferr != nil {
+				return ferr
 			}
 			b.log.Warn().Err(err).Msg("reading the checkpoint to decide who streams failed; retrying")
 		case !found:

@@ -73,6 +73,12 @@ func (fileToken) Invalidate() {}
 
 // oauthToken caches a client-credentials token until it nears expiry
 // (oauth2's ReuseTokenSource semantics) or the upstream rejects it.
+//
+// It reaches the token endpoint with the *http.Client found under
+// oauth2.HTTPClient in the context of the Token call that builds a token
+// source (the first call, and the first after Invalidate). The dialer puts
+// the upstream's client there, so the endpoint gets the same TLS settings
+// and proxy as the WebSocket handshake.
 type oauthToken struct {
 	secretFile string // OAUTH_CLIENT_SECRET_FILE, re-read for each new token source
 
@@ -96,7 +102,12 @@ func (o *oauthToken) Token(ctx context.Context) (string, error) {
 	if o.src == nil {
 		// The token source keeps its context for later fetches, so it must
 		// outlive this call; the HTTP client's timeout bounds each fetch.
-		base := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, &http.Client{Timeout: tokenFetchTimeout})
+		// A caller without the upstream's client gets the default transport.
+		client, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+		if client == nil {
+			client = &http.Client{Timeout: tokenFetchTimeout}
+		}
+		base := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, client)
 		o.src = o.cc.TokenSource(base)
 	}
 	src := o.src

@@ -2,19 +2,25 @@ package bridge
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/oauth2"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/tlsconf"
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
 
@@ -121,17 +127,114 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// handshakeTimeout bounds one WebSocket handshake (the token is fetched
+// before it, under tokenFetchTimeout).
+const handshakeTimeout = 30 * time.Second
+
+// newUpstreamTransport is the one HTTP transport of the upstream side: the
+// WebSocket handshake and the OAuth2 token endpoint both go through it, so
+// ANALYTICS_CA_FILE, the client certificate (re-read when its files
+// change) and HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply to both alike.
+//
+// The proxy sees the URL the transport is asked for: the WebSocket library
+// turns wss:// into https:// (ws:// into http://) before the request
+// reaches it, so HTTPS_PROXY is the one that applies to a wss:// upstream.
+func newUpstreamTransport(u config.Upstream) (*http.Transport, error) {
+	tc, err := tlsconf.Client(u.TLS, tlsconf.AddToSystemRoots)
+	if err != nil {
+		return nil, fmt.Errorf("upstream TLS: %s: %w", tlsFilesVariable(u.TLS), err)
+	}
+	proxy := u.Proxy.ProxyFunc()
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = tc
+	t.Proxy = func(req *http.Request) (*url.URL, error) { return proxy(req.URL) }
+	return t, nil
+}
+
+// tlsFilesVariable names the variable whose file tlsconf.Client could not
+// use: the CA file when it alone fails, else the certificate or the key
+// when one is missing, else the pair (unreadable, or not matching).
+func tlsFilesVariable(f config.TLSFiles) string {
+	if _, err := tlsconf.Client(config.TLSFiles{CAFile: f.CAFile}, tlsconf.AddToSystemRoots); err != nil || f.CertFile == "" {
+		return "ANALYTICS_CA_FILE"
+	}
+	if _, err := os.Stat(f.CertFile); err != nil {
+		return "ANALYTICS_TLS_CERT_FILE"
+	}
+	if _, err := os.Stat(f.KeyFile); err != nil {
+		return "ANALYTICS_TLS_KEY_FILE"
+	}
+	return "ANALYTICS_TLS_CERT_FILE / ANALYTICS_TLS_KEY_FILE"
+}
+
+// explainTLS names what to fix when err is a TLS failure between the
+// bridge and peer ("the upstream", "the OAuth2 endpoint"), or returns ""
+// for any other error. The cause itself stays in the error.
+func explainTLS(err error, f config.TLSFiles, peer string) string {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var remote *net.OpError
+	switch {
+	case errors.As(err, &unknownCA):
+		if f.CAFile != "" {
+			return peer + "'s TLS certificate is not trusted: neither ANALYTICS_CA_FILE nor the system roots hold the CA that signs it"
+		}
+		return peer + "'s TLS certificate is not trusted: set ANALYTICS_CA_FILE to the PEM certificate of the CA that signs it"
+	case errors.As(err, &hostname):
+		return peer + "'s TLS certificate is not valid for the host name in its URL"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return peer + "'s TLS certificate has expired or is not valid yet (or a clock is wrong)"
+	case errors.As(err, &remote) && remote.Op == "remote error" && remote.Err != nil:
+		// The peer ended the handshake with an alert, of an unexported type
+		// in crypto/tls; tls.AlertError prints the same text.
+		switch remote.Err.Error() {
+		case tls.AlertError(116).Error(), tls.AlertError(42).Error(): // certificate required, bad certificate
+			if f.CertFile == "" {
+				return peer + " requires a TLS client certificate: set ANALYTICS_TLS_CERT_FILE and ANALYTICS_TLS_KEY_FILE"
+			}
+			return peer + " refused the TLS client certificate of ANALYTICS_TLS_CERT_FILE"
+		case tls.AlertError(48).Error(), tls.AlertError(46).Error(): // unknown certificate authority, unknown certificate
+			return peer + " does not trust the CA that signs the TLS client certificate of ANALYTICS_TLS_CERT_FILE"
+		case tls.AlertError(45).Error(), tls.AlertError(44).Error(): // expired, revoked
+			return peer + " refused the TLS client certificate of ANALYTICS_TLS_CERT_FILE as expired or revoked"
+		}
+	}
+	return ""
+}
+
 // dialer opens upstream connections.
 type dialer struct {
-	url        string
-	tokens     tokenSource
-	maxFrame   int64
-	httpClient *http.Client
+	url      string
+	tokens   tokenSource
+	maxFrame int64
+	headers  http.Header // ANALYTICS_HEADERS, sent with every handshake
+	tls      config.TLSFiles
+
+	// transport is the upstream transport, shared by the handshake (through
+	// wsClient) and the OAuth2 token endpoint (through tokenClient).
+	transport   *http.Transport
+	wsClient    *http.Client
+	tokenClient *http.Client
+	// err is why the transport could not be built: a TLS file became
+	// unreadable after validation. Every dial fails with it.
+	err error
 }
 
 func newDialer(cfg config.Config, tokens tokenSource) *dialer {
-	return &dialer{url: cfg.AnalyticsURL, tokens: tokens, maxFrame: cfg.MaxFrameBytes, httpClient: &http.Client{Timeout: 30 * time.Second}}
+	d := &dialer{url: cfg.AnalyticsURL, tokens: tokens, maxFrame: cfg.MaxFrameBytes,
+		headers: cfg.Upstream.Headers, tls: cfg.Upstream.TLS}
+	d.transport, d.err = newUpstreamTransport(cfg.Upstream)
+	if d.err == nil {
+		d.wsClient = &http.Client{Transport: d.transport, Timeout: handshakeTimeout}
+		d.tokenClient = &http.Client{Transport: d.transport, Timeout: tokenFetchTimeout}
+	}
+	return d
 }
+
+// setupErr is why the dialer cannot connect at all (it names the variable
+// to fix), or nil; the bridge should refuse to start with it.
+func (d *dialer) setupErr() error { return d.err }
 
 // sinceFormat is what we send: RFC 3339 UTC with milliseconds, the
 // precision upstream timestamps carry.
@@ -151,21 +254,46 @@ func (d *dialer) eventsURL(since time.Time) (string, error) {
 	return u.String(), nil
 }
 
-// dial connects with a bearer token from d.tokens.
+// token gets a token from d.tokens; an OAuth2 source reaches its endpoint
+// through the upstream transport, which it finds in the context.
+func (d *dialer) token(ctx context.Context) (string, error) {
+	if d.err != nil {
+		return "", d.err
+	}
+	tok, err := d.tokens.Token(context.WithValue(ctx, oauth2.HTTPClient, d.tokenClient))
+	if err != nil {
+		if advice := explainTLS(err, d.tls, "the OAuth2 endpoint"); advice != "" {
+			return "", fmt.Errorf("%s: %w", advice, err)
+		}
+		return "", err
+	}
+	return tok, nil
+}
+
+// dial connects with a bearer token from d.tokens and the headers of
+// ANALYTICS_HEADERS (neither is ever logged).
 func (d *dialer) dial(ctx context.Context, since time.Time) (*websocket.Conn, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
 	target, err := d.eventsURL(since)
 	if err != nil {
 		return nil, err
 	}
-	token, err := d.tokens.Token(ctx)
+	token, err := d.token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTokenFetch, err)
 	}
-	header := http.Header{}
+	// Authorization is set last: ANALYTICS_HEADERS never replaces it
+	// (config rejects the name; this holds even if it did not).
+	header := d.headers.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
 	header.Set("Authorization", "Bearer "+token)
 	conn, res, err := websocket.Dial(ctx, target, &websocket.DialOptions{
 		HTTPHeader: header,
-		HTTPClient: d.httpClient,
+		HTTPClient: d.wsClient,
 	})
 	if err != nil {
 		if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
@@ -174,6 +302,9 @@ func (d *dialer) dial(ctx context.Context, since time.Time) (*websocket.Conn, er
 				res.Body.Close()
 			}
 			return nil, herr
+		}
+		if advice := explainTLS(err, d.tls, "the upstream"); advice != "" {
+			return nil, fmt.Errorf("dialing upstream: %s: %w", advice, err)
 		}
 		return nil, fmt.Errorf("dialing upstream: %w", err)
 	}

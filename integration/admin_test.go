@@ -21,7 +21,10 @@ import (
 func TestCheckpointCommands(t *testing.T) {
 	start := time.Now().UTC()
 	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	admin := bridge.NewAdmin(h.config())
+	admin, err := bridge.NewAdmin(h.config())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 
 	first := h.start()

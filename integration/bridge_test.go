@@ -273,7 +273,10 @@ func TestMetricsAndHealthInBothModes(t *testing.T) {
 				e.KafkaTransactions = transactions
 			})
 			reg := prometheus.NewRegistry()
-			b := bridge.New(bridge.Options{Config: h.config(), Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), Registry: reg})
+			b, err := bridge.New(bridge.Options{Config: h.config(), Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), Registry: reg})
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- b.Run(ctx) }()

@@ -109,7 +109,10 @@ func (h *harness) start() *running {
 	h.t.Helper()
 	cfg := h.config()
 	log := zerolog.New(zerolog.NewTestWriter(h.t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	b := bridge.New(bridge.Options{Config: cfg, Logger: log})
+	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log})
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{b: b, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- b.Run(ctx) }()

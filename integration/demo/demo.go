@@ -265,7 +265,9 @@ type run struct {
 
 func (r *run) execute(ctx context.Context) (verify.Report, error) {
 	r.header()
-	r.startBridge(ctx)
+	if err := r.startBridge(ctx); err != nil {
+		return verify.Report{}, err
+	}
 	defer r.stopAll()
 
 	monCtx, cancelMon := context.WithCancel(context.WithoutCancel(ctx))
@@ -317,11 +319,15 @@ func (r *run) current() *instance {
 	return r.instances[len(r.instances)-1]
 }
 
-func (r *run) startBridge(ctx context.Context) {
-	in := startInstance(ctx, r.cfg, r.log)
+func (r *run) startBridge(ctx context.Context) error {
+	in, err := startInstance(ctx, r.cfg, r.log)
+	if err != nil {
+		return fmt.Errorf("starting the bridge: %w", err)
+	}
 	r.mu.Lock()
 	r.instances = append(r.instances, in)
 	r.mu.Unlock()
+	return nil
 }
 
 // stopAll stops every bridge instance still running (after a failed
@@ -566,7 +572,9 @@ func (r *run) restart(ctx context.Context) error {
 	// A moment without a bridge: events keep coming and must be replayed.
 	down := min(max(r.opts.Duration/20, 200*time.Millisecond), 2*time.Second)
 	sleep(ctx, down) // when interrupted, start the bridge anyway: it must deliver
-	r.startBridge(ctx)
+	if err := r.startBridge(ctx); err != nil {
+		return err
+	}
 	r.out.say("new bridge started with the same configuration, %s after the stop", fmtDur(time.Since(at)))
 	cur, _, err := r.awaitConn(ctx, "the restarted bridge's connection")
 	if err != nil {

@@ -26,11 +26,16 @@ type instance struct {
 // startInstance runs a bridge exactly as main does, with its own metrics
 // registry. Its lifetime is ended only by stop: the caller's cancellation is
 // not inherited, so the demo decides when the bridge flushes.
-func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger) *instance {
+func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger) (*instance, error) {
 	reg := prometheus.NewRegistry()
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	in := &instance{
-		b:      bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg}),
+		b:      b,
 		reg:    reg,
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -39,7 +44,7 @@ func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger) *
 		defer close(in.done)
 		in.err = in.b.Run(runCtx)
 	}()
-	return in
+	return in, nil
 }
 
 // exited reports whether Run has returned, and its error.
