@@ -346,6 +346,13 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 	for first := true; ; first = false {
 		err := b.epoch(runCtx, first)
 		if runCtx.Err() != nil {
+			if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+				// Stopped while the epoch began (a slow SASL handshake
+				// makes that window wide): nothing was committed that
+				// needs finishing, and the next instance aborts whatever
+				// transaction is open.
+				return nil
+			}
 			return leaseCause(runCtx, err)
 		}
 		if ferr := b.final(err); ferr != nil {

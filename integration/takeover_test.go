@@ -7,9 +7,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
@@ -202,4 +205,43 @@ func TestRestartTimes(t *testing.T) {
 		t.Log(line)
 	}
 	requireExactlyOnce(t, h.verify(h.records()))
+}
+
+// TestStopWhileAnEpochBegins stops the bridge while its InitProducerID is
+// in flight (a slow SASL handshake or coordinator makes that window wide):
+// the stop is clean, Run returns nil, and the next start delivers
+// everything exactly once.
+func TestStopWhileAnEpochBegins(t *testing.T) {
+	c := embeddedCluster(t)
+	seen := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	c.Fake.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
+		once.Do(func() {
+			close(seen)
+			c.Fake.SleepControl(func() { <-release })
+		})
+		return nil, nil, false
+	})
+	h := newHarnessOn(t, c, sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 500, HeartbeatInterval: 200 * time.Millisecond}, nil)
+	first := h.start()
+	select {
+	case <-seen:
+	case <-time.After(waitLimit):
+		t.Fatal("the bridge never sent InitProducerID")
+	}
+	first.cancel()
+	var err error
+	select {
+	case err = <-first.done:
+		first.done <- err
+	case <-time.After(waitLimit):
+		t.Fatal("the bridge did not stop while its InitProducerID was held")
+	}
+	close(release)
+	if err != nil {
+		t.Fatalf("stopping while the epoch began: Run returned %v, want nil", err)
+	}
+	h.start()
+	requireExactlyOnce(t, h.waitDelivered())
 }
