@@ -29,16 +29,16 @@ type Counter struct {
 
 // CountCommitted starts a Counter of topic.
 func (c *Cluster) CountCommitted(topic string) (*Counter, error) {
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.ClientID("kafkatest-counter"),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.WithDecompressor(&lz4Decompressor{fallback: kgo.DefaultDecompressor()}),
-	)
+	}, c.ReaderOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("counting %s: %w", topic, err)
 	}

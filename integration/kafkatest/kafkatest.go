@@ -14,6 +14,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Cluster is a Kafka cluster for one test.
@@ -27,6 +28,9 @@ type Cluster struct {
 	// Fake is the embedded cluster (nil with a real one), for tests that
 	// inject broker faults.
 	Fake *kfake.Cluster
+	// ReaderOpts are added to the options of the franz-go clients that
+	// read the cluster back (TLS and SASL of a secured embedded cluster).
+	ReaderOpts []kgo.Opt
 }
 
 // TB is the part of testing.TB that Start uses; declared here so that the

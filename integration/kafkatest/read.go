@@ -40,7 +40,7 @@ import (
 // broken connection or a buffered fetch from another; a client costs a
 // connection and a metadata request, milliseconds per call.
 func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Record, error) {
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.ClientID("kafkatest-readall"),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -49,11 +49,11 @@ func (c *Cluster) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 		// to reach its end; they are not passed on to the caller.
 		// Records of aborted transactions stay hidden.
 		kgo.KeepControlRecords(),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.FetchMaxPartitionBytes(8<<20),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.FetchMaxPartitionBytes(8 << 20),
 		kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond }),
 		kgo.WithDecompressor(&lz4Decompressor{fallback: kgo.DefaultDecompressor()}),
-	)
+	}, c.ReaderOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", topic, err)
 	}
