@@ -103,6 +103,13 @@ func Decode(b []byte) (Position, error) {
 	if w.Bridge == "" || w.Topic == "" || w.Since.IsZero() {
 		return Position{}, fmt.Errorf("%w: bridge, topic and since are required", ErrCorrupt)
 	}
+	for _, t := range []time.Time{w.Since, w.HighWater, w.Written} {
+		// Encode writes UTC, in which an offset can push a year out of
+		// RFC 3339's 0000-9999: such a position could never be saved again.
+		if y := t.UTC().Year(); y < 0 || y > 9999 {
+			return Position{}, fmt.Errorf("%w: time %s is outside the years 0000-9999 UTC", ErrCorrupt, t.Format(time.RFC3339Nano))
+		}
+	}
 	p := Position{
 		Bridge:    w.Bridge,
 		Topic:     w.Topic,
@@ -115,7 +122,9 @@ func Decode(b []byte) (Position, error) {
 	}
 	for k, off := range w.ScanFrom {
 		part, err := strconv.Atoi(k)
-		if err != nil || part < 0 || off < 0 {
+		// Only the form Encode writes: "00" or "+0" next to "0" would leave
+		// the offset to map iteration order.
+		if err != nil || part < 0 || off < 0 || strconv.Itoa(part) != k {
 			return Position{}, fmt.Errorf("%w: bad scan_from entry %q: %d", ErrCorrupt, k, off)
 		}
 		p.ScanFrom[part] = off
