@@ -123,7 +123,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := endpoints(b, reg)
+	mux := endpoints(b, reg, false)
 	serves := func(path string) bool {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -240,6 +240,28 @@ func TestReadmeNamesEveryMetric(t *testing.T) {
 	for name := range exported {
 		if strings.HasPrefix(name, "analytics_bridge_") && !documented[name] {
 			t.Errorf("README does not document %s", name)
+		}
+	}
+}
+
+// TestPprofOnlyWhenEnabled: the profiles are served only with
+// PPROF_ENABLED=true.
+func TestPprofOnlyWhenEnabled(t *testing.T) {
+	env := config.Defaults()
+	env.AnalyticsURL, env.AnalyticsToken, env.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
+	cfg, err := env.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bridge.New(bridge.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enabled := range []bool{false, true} {
+		rec := httptest.NewRecorder()
+		endpoints(b, newRegistry(), enabled).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/heap?debug=1", nil))
+		if served := rec.Code == http.StatusOK; served != enabled {
+			t.Errorf("PPROF_ENABLED=%v: /debug/pprof/heap answered %d", enabled, rec.Code)
 		}
 	}
 }

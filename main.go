@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -83,7 +84,7 @@ func newRegistry() *prometheus.Registry {
 
 // endpoints are the HTTP paths served on HTTP_ADDR (the Kubernetes
 // manifests' probes and ServiceMonitor name them; a test checks).
-func endpoints(b *bridge.Bridge, reg *prometheus.Registry) *http.ServeMux {
+func endpoints(b *bridge.Bridge, reg *prometheus.Registry, withPprof bool) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/healthz", b.HealthHandler())
@@ -92,6 +93,15 @@ func endpoints(b *bridge.Bridge, reg *prometheus.Registry) *http.ServeMux {
 	// Liveness: the process answers. A bridge that failed exits, and a
 	// stalled one is not helped by a restart loop on a slow broker.
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if withPprof {
+		// Registered on this mux only (importing net/http/pprof also
+		// registers on http.DefaultServeMux, which nothing here serves).
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 
@@ -120,7 +130,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	var httpErr chan error
 	var srv *http.Server
 	if cfg.HTTPAddr != "" {
-		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: endpoints(b, reg), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Addr: cfg.HTTPAddr, Handler: endpoints(b, reg, cfg.Pprof), ReadHeaderTimeout: 5 * time.Second}
 		httpErr = make(chan error, 1)
 		go func() { httpErr <- srv.ListenAndServe() }()
 	}

@@ -138,6 +138,7 @@ type Env struct {
 	ShutdownTimeout     string `envconfig:"SHUTDOWN_TIMEOUT" default:"15s" desc:"bound on flushing and the final checkpoint after SIGINT/SIGTERM"`
 
 	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"address serving /healthz and /metrics (empty: disabled)"`
+	Pprof     string `envconfig:"PPROF_ENABLED" default:"false" desc:"also serve Go's profiles (net/http/pprof) under /debug/pprof/ on HTTP_ADDR; they reveal internals, so keep that address private"`
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json" desc:"json, or console for humans"`
 }
@@ -193,7 +194,9 @@ type Config struct {
 	LeaseSessionTimeout time.Duration
 	ShutdownTimeout     time.Duration
 
-	HTTPAddr  string
+	HTTPAddr string
+	// Pprof serves net/http/pprof on HTTPAddr.
+	Pprof     bool
 	LogLevel  string
 	LogFormat LogFormat
 }
@@ -369,6 +372,10 @@ func (e Env) Validate() (Config, error) {
 	c.LeaseSessionTimeout = v.duration("LEASE_SESSION_TIMEOUT", e.LeaseSessionTimeout, 100*time.Millisecond)
 	c.ShutdownTimeout = v.duration("SHUTDOWN_TIMEOUT", e.ShutdownTimeout, time.Millisecond)
 
+	c.Pprof = v.boolean("PPROF_ENABLED", e.Pprof)
+	if c.Pprof && c.HTTPAddr == "" {
+		v.add("PPROF_ENABLED", "needs HTTP_ADDR to serve the profiles on")
+	}
 	c.LogLevel = oneOf(&v, "LOG_LEVEL", e.LogLevel, "debug", "info", "warn", "error")
 	c.LogFormat = oneOf(&v, "LOG_FORMAT", e.LogFormat, LogJSON, LogConsole)
 
