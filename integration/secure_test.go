@@ -352,6 +352,27 @@ func TestKafkaRefusalsAreFinal(t *testing.T) {
 		refusal(t, k, func(e *config.Env) { k.secure(e, "", "") },
 			"the broker requires a client certificate: set KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE")
 	})
+	t.Run("mechanism the listener does not enable", func(t *testing.T) {
+		// The embedded broker enables SCRAM only. Every mechanism is
+		// enabled on the real broker's SASL_SSL listener, so there SASL
+		// goes to its SSL listener, which has none: Kafka answers
+		// ILLEGAL_SASL_STATE rather than UNSUPPORTED_SASL_MECHANISM.
+		if realSecureEnv(t) != nil {
+			k := mtlsListener(t)
+			refusal(t, k, func(e *config.Env) {
+				k.secure(e, "bridge", "bridge-secret")
+				e.KafkaTLSCertFile, e.KafkaTLSKeyFile = k.pki.cert, k.pki.key
+			}, "the broker did not expect this SASL exchange: check that KAFKA_SASL_MECHANISM matches the listener's security protocol")
+			return
+		}
+		k := saslListener(t)
+		tokens := unsecuredJWTServer(t, "bridge")
+		refusal(t, k, func(e *config.Env) {
+			k.secure(e, "", "")
+			e.KafkaSASLMechanism = "OAUTHBEARER"
+			e.KafkaOAuthTokenURL, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = tokens.URL, "bridge-client", "client-secret"
+		}, "the broker does not enable KAFKA_SASL_MECHANISM=OAUTHBEARER")
+	})
 	t.Run("missing topic ACL", func(t *testing.T) {
 		k := saslListener(t)
 		refusal(t, k, func(e *config.Env) { k.secure(e, k.noACL[0], k.noACL[1]) },
