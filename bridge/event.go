@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -46,13 +47,6 @@ const (
 	controlTokenRevoked
 )
 
-// decodedFrame is a decoded upstream frame.
-type decodedFrame struct {
-	events  []event
-	rejects []rejected
-	control control
-}
-
 // decoder extracts the few fields the bridge needs from events without
 // unmarshalling them (gjson reads paths straight from the bytes).
 type decoder struct {
@@ -61,61 +55,97 @@ type decoder struct {
 	PartitionField string // JSON path of the record key; "" for the dedup key
 }
 
-// Decode splits a frame into events, rejects and control. It never fails:
-// whatever cannot be an event is returned in rejected with the reason.
-func (d decoder) Decode(frame []byte) decodedFrame {
-	var f decodedFrame
+// Reasons of rejects that do not depend on the content.
+const (
+	reasonNotJSON    = "frame is not valid JSON"
+	reasonScalar     = "frame is neither a JSON array nor an object"
+	reasonNotAnEvent = "array element is not a JSON object"
+)
+
+// walk decodes frame one element at a time, in frame order, and hands each
+// to the caller before it decodes the next: every event to onEvent, and
+// whatever cannot be an event to onReject with the reason (a frame that is
+// not valid JSON, or not an array or object, is one reject of the whole
+// frame, given before any element is decoded). So the caller can let each
+// element wait for its in-flight slot, and a frame costs its own bytes plus
+// what the caller keeps, not a slice of all its events.
+//
+// The control is the frame's (controlTokenRevoked wins over
+// controlSocketClosing); it is known only once the whole frame is walked,
+// and the frame's events are handed over whether or not it carries one.
+// The first error of a callback stops the walk and is returned.
+//
+// An event's Raw is a window on frame; its keys are copies, so that they
+// (in the dedup window, for instance) never keep the frame alive.
+func (d decoder) walk(frame []byte, onEvent func(event) error, onReject func(rejected) error) (control, error) {
 	trimmed := bytes.TrimSpace(frame)
 	if !gjson.ValidBytes(trimmed) {
-		f.rejects = append(f.rejects, rejected{Raw: frame, Reason: "frame is not valid JSON"})
-		return f
+		return controlNone, onReject(rejected{Raw: frame, Reason: reasonNotJSON})
 	}
-	root := gjson.ParseBytes(trimmed)
+	// gjson reads strings: read the frame's bytes as one instead of copying
+	// up to MAX_FRAME_BYTES. The frame is never modified, and whatever is
+	// kept from it is either a window on the bytes (Raw) or copied out
+	// (keys, reasons).
+	root := gjson.Parse(unsafe.String(unsafe.SliceData(trimmed), len(trimmed)))
+	fw := frameWalk{d: d, frame: trimmed, onEvent: onEvent, onReject: onReject}
+	var err error
 	switch {
 	case root.IsArray():
 		root.ForEach(func(_, el gjson.Result) bool {
-			d.element(&f, trimmed, el)
-			return true
+			err = fw.element(el)
+			return err == nil
 		})
 	case root.IsObject():
-		d.element(&f, trimmed, root)
+		err = fw.element(root)
 	default:
-		f.rejects = append(f.rejects, rejected{Raw: frame, Reason: "frame is neither a JSON array nor an object"})
+		return controlNone, onReject(rejected{Raw: frame, Reason: reasonScalar})
 	}
-	return f
+	return fw.control, err
 }
 
-func (d decoder) element(f *decodedFrame, frame []byte, el gjson.Result) {
-	raw := rawOf(frame, el)
+// frameWalk is the state of one walk.
+type frameWalk struct {
+	d        decoder
+	frame    []byte // trimmed
+	onEvent  func(event) error
+	onReject func(rejected) error
+	control  control
+	// The reasons of the common rejects, built once per frame rather than
+	// once per reject.
+	noTime, nullTime string
+}
+
+func (fw *frameWalk) element(el gjson.Result) error {
+	raw := rawOf(fw.frame, el)
 	if !el.IsObject() {
-		f.rejects = append(f.rejects, rejected{Raw: raw, Reason: "array element is not a JSON object"})
-		return
+		return fw.onReject(rejected{Raw: raw, Reason: reasonNotAnEvent})
 	}
 	topic := el.Get("topicName").String()
 	switch {
 	case topic == "channel.metadata":
-		return
+		return nil
 	case topic == "v2.system.socket_closing":
-		f.control = max(f.control, controlSocketClosing)
-		return
+		fw.control = max(fw.control, controlSocketClosing)
+		return nil
 	case topic == "v2.system.token_revoked":
-		f.control = controlTokenRevoked
-		return
+		fw.control = controlTokenRevoked
+		return nil
 	case strings.HasPrefix(topic, "v2.system."):
-		return
+		return nil
 	}
-	ev, err := d.event(raw, el)
-	if err != nil {
-		f.rejects = append(f.rejects, rejected{Raw: raw, Reason: err.Error()})
-		return
+	ev, reason := fw.event(raw, el)
+	if reason != "" {
+		return fw.onReject(rejected{Raw: raw, Reason: reason})
 	}
-	f.events = append(f.events, ev)
+	return fw.onEvent(ev)
 }
 
-func (d decoder) event(raw []byte, el gjson.Result) (event, error) {
+// event builds the event of raw, or returns why it cannot be one.
+func (fw *frameWalk) event(raw []byte, el gjson.Result) (event, string) {
+	d := &fw.d
 	t, err := parseTime(el.Get(d.TimeField))
 	if err != nil {
-		return event{}, fmt.Errorf("event time %q: %w", d.TimeField, err)
+		return event{}, fw.timeReason(err)
 	}
 	ev := event{Raw: raw, Time: t}
 	var id gjson.Result
@@ -123,7 +153,7 @@ func (d decoder) event(raw []byte, el gjson.Result) (event, error) {
 		id = el.Get(d.IDField)
 	}
 	if ev.DedupKey, err = dedupKey(raw, id); err != nil {
-		return event{}, err
+		return event{}, err.Error()
 	}
 	ev.RecordKey = []byte(ev.DedupKey)
 	if d.PartitionField != "" {
@@ -131,7 +161,26 @@ func (d decoder) event(raw []byte, el gjson.Result) (event, error) {
 			ev.RecordKey = []byte(pk.String())
 		}
 	}
-	return ev, nil
+	return ev, ""
+}
+
+// timeReason is the reject reason for an event time that parseTime refused:
+// `event time "<TimeField>": <why>`.
+func (fw *frameWalk) timeReason(err error) string {
+	prefix := func() string { return "event time " + strconv.Quote(fw.d.TimeField) + ": " }
+	switch err {
+	case errNoTime:
+		if fw.noTime == "" {
+			fw.noTime = prefix() + err.Error()
+		}
+		return fw.noTime
+	case errNullTime:
+		if fw.nullTime == "" {
+			fw.nullTime = prefix() + err.Error()
+		}
+		return fw.nullTime
+	}
+	return prefix() + err.Error()
 }
 
 // rawOf returns the bytes of el inside frame without copying.
@@ -143,7 +192,11 @@ func rawOf(frame []byte, el gjson.Result) []byte {
 	return []byte(el.Raw)
 }
 
-var errNoTime = errors.New("missing")
+// parseTime's errors that do not depend on the content.
+var (
+	errNoTime   = errors.New("missing")
+	errNullTime = errors.New("is null")
+)
 
 // parseTime accepts an RFC 3339 string or epoch milliseconds (a number, or a
 // string of digits).
@@ -152,25 +205,35 @@ func parseTime(v gjson.Result) (time.Time, error) {
 	case gjson.String:
 		s := v.Str
 		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.UnixMilli(ms).UTC(), nil
+			return inRFC3339Range(time.UnixMilli(ms).UTC(), strconv.Quote(s))
 		}
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor epoch milliseconds", s)
 		}
-		return t.UTC(), nil
+		return inRFC3339Range(t.UTC(), strconv.Quote(s))
 	case gjson.Number:
 		ms, err := strconv.ParseInt(v.Raw, 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%s is not whole epoch milliseconds", v.Raw)
 		}
-		return time.UnixMilli(ms).UTC(), nil
+		return inRFC3339Range(time.UnixMilli(ms).UTC(), v.Raw)
 	case gjson.Null:
 		if v.Exists() {
-			return time.Time{}, errors.New("is null")
+			return time.Time{}, errNullTime
 		}
 		return time.Time{}, errNoTime
 	default:
 		return time.Time{}, fmt.Errorf("%s is not a time", v.Raw)
 	}
+}
+
+// inRFC3339Range accepts a UTC event time only in the years 0000-9999: the
+// record header (bridge-event-time, read back by the tail scan) and the
+// checkpoint write it in RFC 3339, which has no other years.
+func inRFC3339Range(t time.Time, text string) (time.Time, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("%s is outside the years 0000-9999 UTC", text)
+	}
+	return t, nil
 }

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestDecodeFrames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := d.Decode([]byte(tt.frame))
+			f := decodeAll(d, []byte(tt.frame))
 			if len(f.events) != len(tt.events) {
 				t.Fatalf("events = %d, want %d (rejected %v)", len(f.events), len(tt.events), f.rejects)
 			}
@@ -63,7 +64,7 @@ func TestDecodeFrames(t *testing.T) {
 
 func TestDecodeKeepsRawBytes(t *testing.T) {
 	frame := []byte(`[ {"id":"a", "timestamp":"2026-11-28T10:15:30.123Z",  "x": 1.50} ,{"id":"b","timestamp":"2026-11-28T10:15:30Z"}]`)
-	f := decoder{TimeField: "timestamp", IDField: "id"}.Decode(frame)
+	f := decodeAll(decoder{TimeField: "timestamp", IDField: "id"}, frame)
 	if len(f.events) != 2 {
 		t.Fatalf("events = %d", len(f.events))
 	}
@@ -88,13 +89,13 @@ func TestTimeFormats(t *testing.T) {
 		`{"id":"x","t":1795860930123}`,
 		`{"id":"x","t":"1795860930123"}`,
 	} {
-		f := decoder{TimeField: "t", IDField: "id"}.Decode([]byte(frame))
+		f := decodeAll(decoder{TimeField: "t", IDField: "id"}, []byte(frame))
 		if len(f.events) != 1 || !f.events[0].Time.Equal(want) || f.events[0].Time.Location() != time.UTC {
 			t.Errorf("%s: got %+v rejected %v", frame, f.events, f.rejects)
 		}
 	}
 	for _, frame := range []string{`{"t":1.5e3}`, `{"t":true}`, `{"t":{}}`} {
-		if f := (decoder{TimeField: "t"}).Decode([]byte(frame)); len(f.rejects) != 1 {
+		if f := decodeAll(decoder{TimeField: "t"}, []byte(frame)); len(f.rejects) != 1 {
 			t.Errorf("%s accepted as a time", frame)
 		}
 	}
@@ -119,7 +120,7 @@ func TestContentKeyStableUnderReserialisation(t *testing.T) {
 		t.Error("different content, same key")
 	}
 	// Events without an id get the content key through the decoder too.
-	f := decoder{TimeField: "eventTime", IDField: "id"}.Decode([]byte(b))
+	f := decodeAll(decoder{TimeField: "eventTime", IDField: "id"}, []byte(b))
 	if len(f.events) != 1 || f.events[0].DedupKey != ka {
 		t.Errorf("decoder key %+v, want %s", f.events, ka)
 	}
@@ -139,7 +140,7 @@ func TestDecodeHugeFrame(t *testing.T) {
 		buf.WriteString(`","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{"pad":"` + strings.Repeat("p", 200) + `"}}`)
 	}
 	buf.WriteByte(']')
-	f := decoder{TimeField: "timestamp", IDField: "id"}.Decode(buf.Bytes())
+	f := decodeAll(decoder{TimeField: "timestamp", IDField: "id"}, buf.Bytes())
 	if len(f.events) != n || len(f.rejects) != 0 {
 		t.Fatalf("events %d rejected %d, want %d and 0 (frame %d bytes)", len(f.events), len(f.rejects), n, buf.Len())
 	}
@@ -158,9 +159,13 @@ func BenchmarkDecode(b *testing.B) {
 	d := decoder{TimeField: "timestamp", IDField: "id", PartitionField: "eventBody.conversationId"}
 	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
+	n := 0
+	onEvent := func(event) error { n++; return nil }
+	onReject := func(r rejected) error { return errors.New(r.Reason) }
 	for b.Loop() {
-		if f := d.Decode(buf.Bytes()); len(f.events) != 100 {
-			b.Fatal(len(f.events))
+		n = 0
+		if _, err := d.walk(buf.Bytes(), onEvent, onReject); err != nil || n != 100 {
+			b.Fatal(n, err)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,6 +68,17 @@ type writer struct {
 	balancer   kafka.Murmur2Balancer
 	outParts   []int  // 0..n-1 for the output topic
 	bridgeName []byte // header value, shared by every record
+
+	// Dead letters of the current frame, logged as one line when it is
+	// done (frameDone): a hostile frame of millions of rejects must not
+	// write millions of lines.
+	dlqLogged deadLetterLog
+	// reason is the last dead letter's reason header: rejects of a frame
+	// mostly share their reason, and then one copy serves them all.
+	reason struct {
+		text  string
+		value []byte
+	}
 }
 
 func newWriter(set recordSettings, tr *tracker, prod *producer, m *metrics, log zerolog.Logger, parts map[string]int) *writer {
@@ -87,7 +97,10 @@ func (w *writer) event(ctx context.Context, ev *event) error {
 		w.metrics.duplicates.Inc()
 		return nil
 	}
-	dedup := []byte(ev.DedupKey)
+	dedup := ev.RecordKey // one copy for key and header when they are the same
+	if string(dedup) != ev.DedupKey {
+		dedup = []byte(ev.DedupKey)
+	}
 	r := &outRecord{
 		topic: w.set.topic, partition: w.partitionOf(ev.RecordKey),
 		key: ev.RecordKey, value: ev.Raw, time: ev.Time,
@@ -103,29 +116,54 @@ func (w *writer) event(ctx context.Context, ev *event) error {
 		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.set.batchBytes, ev.DedupKey)
 		return w.deadLetter(ctx, ev.Time, ev.Raw[:w.set.batchBytes/2], reason)
 	}
-	if bytes.Equal(r.key, dedup) {
-		r.key = dedup // one copy for key and header
-	}
 	return w.send(ctx, ev.Time, ev.DedupKey, r)
 }
 
 // deadLetter writes raw to the dead-letter topic with the reason. t is the
 // event time when the reject is an event (it still counts for the resume
-// position), zero otherwise.
+// position), zero otherwise. It is logged with the rest of its frame's
+// (frameDone).
 func (w *writer) deadLetter(ctx context.Context, t time.Time, raw []byte, reason string) error {
 	w.metrics.deadLetters.Inc()
-	w.log.Warn().Str("reason", reason).Int("bytes", len(raw)).Msg("sending to the dead-letter topic")
+	if w.dlqLogged.n == 0 {
+		w.dlqLogged.reason, w.dlqLogged.bytes = reason, len(raw)
+	}
+	w.dlqLogged.n++
+	if w.reason.value == nil || reason != w.reason.text {
+		w.reason.text, w.reason.value = reason, []byte(reason)
+	}
 	w.dlqN++
 	now := time.Now().UTC()
 	return w.send(ctx, t, "", &outRecord{
 		topic: w.set.dlqTopic, partition: w.dlqN % w.parts[w.set.dlqTopic],
 		value: raw, time: now,
 		headers: []kafka.Header{
-			{Key: HeaderError, Value: []byte(reason)},
+			{Key: HeaderError, Value: w.reason.value},
 			{Key: HeaderBridge, Value: w.bridgeName},
-			{Key: "bridge-received-at", Value: []byte(now.Format(time.RFC3339Nano))},
+			{Key: "bridge-received-at", Value: now.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano)},
 		},
 	})
+}
+
+// frameDone logs the frame's dead letters, if any, in one line: how many,
+// and the reason and size of the first.
+func (w *writer) frameDone() {
+	d := &w.dlqLogged
+	switch {
+	case d.n == 1:
+		w.log.Warn().Str("reason", d.reason).Int("bytes", d.bytes).Msg("sending to the dead-letter topic")
+	case d.n > 1:
+		w.log.Warn().Int("dead_letters", d.n).Str("first_reason", d.reason).Int("first_bytes", d.bytes).
+			Msg("sending dead letters of one frame to the dead-letter topic")
+	}
+	*d = deadLetterLog{}
+}
+
+// deadLetterLog sums up the dead letters of a frame.
+type deadLetterLog struct {
+	n      int
+	reason string // of the first
+	bytes  int    // of the first
 }
 
 // gap writes a marker for events the upstream can no longer replay, so the

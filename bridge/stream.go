@@ -100,23 +100,37 @@ func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error
 			return frames, err
 		}
 		frames++
-		f := b.decoder.Decode(data)
-		for i := range f.events {
-			b.fresh.received(f.events[i].Time)
-			if err := w.event(ctx, &f.events[i]); err != nil {
-				return frames, err
-			}
-		}
-		for _, rej := range f.rejects {
-			if err := w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason); err != nil {
-				return frames, err
-			}
-		}
-		switch f.control {
-		case controlSocketClosing:
-			return frames, errSocketClosing
-		case controlTokenRevoked:
-			return frames, errTokenRevoked
+		if err := b.writeFrame(ctx, w, data); err != nil {
+			return frames, err
 		}
 	}
+}
+
+// writeFrame writes one frame's events and dead letters in frame order, each
+// as soon as it is decoded: every element waits for its in-flight slot
+// before the next is decoded, so that a frame of MAX_FRAME_BYTES full of
+// tiny events holds its own bytes and at most KAFKA_MAX_IN_FLIGHT records,
+// never all of its events at once. A control message acts once the whole
+// frame is written (its events are delivered too): the session ends with
+// errTokenRevoked, or else errSocketClosing.
+func (b *Bridge) writeFrame(ctx context.Context, w *writer, data []byte) error {
+	defer w.frameDone()
+	ctl, err := b.decoder.walk(data,
+		func(ev event) error {
+			b.fresh.received(ev.Time)
+			return w.event(ctx, &ev)
+		},
+		func(rej rejected) error {
+			return w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason)
+		})
+	if err != nil {
+		return err
+	}
+	switch ctl {
+	case controlSocketClosing:
+		return errSocketClosing
+	case controlTokenRevoked:
+		return errTokenRevoked
+	}
+	return nil
 }

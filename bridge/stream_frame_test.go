@@ -1,0 +1,202 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/rs/zerolog"
+
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+)
+
+// frameRig is a bridge's frame handling and writer over a producer whose
+// queues nobody reads and a tracker nobody acknowledges: the records sent
+// stay in the queues, in flight.
+type frameRig struct {
+	b     *Bridge
+	w     *writer
+	tr    *tracker
+	out   chan *outRecord
+	dlq   chan *outRecord
+	lines *lineCounter
+}
+
+func newFrameRig(maxInFlight int) *frameRig {
+	const topic, dlq = "events", "events.dlq"
+	r := &frameRig{lines: &lineCounter{}, out: make(chan *outRecord, 10000), dlq: make(chan *outRecord, 10000)}
+	r.tr = newTracker(checkpoint.Position{Bridge: "b", Topic: topic}, time.Second, maxInFlight, nil, time.Time{}, map[int]int64{0: 0})
+	prod := &producer{queues: map[topicPartition]chan *outRecord{{topic, 0}: r.out, {dlq, 0}: r.dlq}}
+	log := zerolog.New(r.lines)
+	fresh := newFreshness()
+	m := newMetrics(nil, fresh)
+	r.w = newWriter(recordSettings{bridge: "b", topic: topic, dlqTopic: dlq, batchBytes: 1 << 20}, r.tr, prod, m, log, map[string]int{topic: 1, dlq: 1})
+	r.b = &Bridge{log: log, metrics: m, decoder: decoder{TimeField: "timestamp", IDField: "id"}, fresh: fresh}
+	return r
+}
+
+// sent drains the queues: the records in the order they were sent.
+func (r *frameRig) sent() []*outRecord {
+	var recs []*outRecord
+	for {
+		select {
+		case rec := <-r.out:
+			recs = append(recs, rec)
+		case rec := <-r.dlq:
+			recs = append(recs, rec)
+		default:
+			slices.SortFunc(recs, func(a, b *outRecord) int { return int(a.seq) - int(b.seq) })
+			return recs
+		}
+	}
+}
+
+func header(rec *outRecord, key string) string {
+	for _, h := range rec.headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// describe is "event <dedup key>" or "dead <value> (<reason>)".
+func describe(rec *outRecord) string {
+	if rec.topic == "events.dlq" {
+		return "dead " + string(rec.value) + " (" + header(rec, HeaderError) + ")"
+	}
+	return "event " + header(rec, HeaderDedupKey)
+}
+
+// A frame's events and dead letters are written in frame order, all of
+// them, whatever control message the frame carries; the control acts once
+// the frame is written, token revoked over socket closing.
+func TestWriteFrameControlAndOrder(t *testing.T) {
+	for _, tt := range []struct {
+		name, frame string
+		want        []string
+		err         error
+	}{
+		{"events around both controls", `[{"topicName":"v2.system.token_revoked"},{"id":"a","timestamp":1},7,{"topicName":"v2.system.socket_closing"},{"id":"b","timestamp":2}]`,
+			[]string{"event a", `dead 7 (array element is not a JSON object)`, "event b"}, errTokenRevoked},
+		{"socket closing after an event", `[{"id":"a","timestamp":1},{"topicName":"v2.system.socket_closing"},{"timestamp":null}]`,
+			[]string{"event a", `dead {"timestamp":null} (event time "timestamp": is null)`}, errSocketClosing},
+		{"revoked alone", `{"topicName":"v2.system.token_revoked","eventBody":{}}`, nil, errTokenRevoked},
+		{"heartbeat", `{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}`, nil, nil},
+		{"interleaved", `[{},{"id":"a","timestamp":1},{"id":"a","timestamp":1},"x",{"id":"b","timestamp":"then"}]`,
+			[]string{`dead {} (event time "timestamp": missing)`, "event a", `dead "x" (array element is not a JSON object)`,
+				`dead {"id":"b","timestamp":"then"} (event time "timestamp": "then" is neither RFC 3339 nor epoch milliseconds)`}, nil},
+		{"not JSON", `[{"id":"a","timestamp":1},`, []string{`dead [{"id":"a","timestamp":1}, (frame is not valid JSON)`}, nil},
+		{"scalar", ` 42 `, []string{`dead  42  (frame is neither a JSON array nor an object)`}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newFrameRig(100)
+			err := r.b.writeFrame(t.Context(), r.w, []byte(tt.frame))
+			if err != tt.err {
+				t.Errorf("writeFrame = %v, want %v", err, tt.err)
+			}
+			var got []string
+			for _, rec := range r.sent() {
+				got = append(got, describe(rec))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("records\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// Each element waits for its in-flight slot before the next is decoded: a
+// frame far larger than the bound has decoded one element more than the
+// bound holds while it waits, and ends with its context.
+func TestWriteFrameWaitsForSlotsElementByElement(t *testing.T) {
+	const bound, n = 10, 1000
+	r := newFrameRig(bound)
+	frame, _ := buildFrame(1<<20, n, func(i int) string {
+		return `{"id":"e` + strconv.Itoa(i) + `","timestamp":` + strconv.Itoa(i+1) + `}`
+	})
+	ctx, cancel := context.WithCancelCause(t.Context())
+	stop := errors.New("stop")
+	done := make(chan error, 1)
+	go func() { done <- r.b.writeFrame(ctx, r.w, frame) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.tr.sem) < bound {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d records in flight, want %d", len(r.tr.sem), bound)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // were it to decode ahead, it would now
+	if _, _, last := r.b.fresh.times(); !last.Equal(time.UnixMilli(bound + 1)) {
+		t.Errorf("latest event decoded at %v: want the %dth, waiting for its slot (%v)", last, bound+1, time.UnixMilli(bound+1))
+	}
+	cancel(stop)
+	if err := <-done; err != stop {
+		t.Errorf("writeFrame = %v, want the context's cause", err)
+	}
+	if got := len(r.sent()); got != bound {
+		t.Errorf("%d records sent, want %d", got, bound)
+	}
+}
+
+// A frame of many rejects writes every dead letter, each with its reason,
+// and logs one line for the frame.
+func TestWriteFrameLogsDeadLettersOncePerFrame(t *testing.T) {
+	r := newFrameRig(5000)
+	frame, n := buildFrame(1<<20, 3000, func(int) string { return `{}` })
+	if err := r.b.writeFrame(t.Context(), r.w, frame); err != nil {
+		t.Fatal(err)
+	}
+	recs := r.sent()
+	if len(recs) != n {
+		t.Fatalf("%d dead letters, want %d", len(recs), n)
+	}
+	for _, rec := range recs {
+		if got := describe(rec); got != `dead {} (event time "timestamp": missing)` {
+			t.Fatalf("dead letter %s", got)
+		}
+	}
+	if got := r.lines.n.Load(); got != 1 {
+		t.Errorf("%d log lines for one frame, want 1", got)
+	}
+	// The next frame logs its own.
+	if err := r.b.writeFrame(t.Context(), r.w, []byte(`[7]`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.lines.n.Load(); got != 2 {
+		t.Errorf("%d log lines for two frames, want 2", got)
+	}
+}
+
+// Dedup keys are copies, not windows on the frame: the dedup window must
+// not keep whole frames alive.
+func TestDedupKeysDoNotAliasTheFrame(t *testing.T) {
+	frame := []byte(`[{"id":"abc","timestamp":1},{"id":12345,"timestamp":1},{"timestamp":1,"x":"y"}]`)
+	f := decodeAll(decoder{TimeField: "timestamp", IDField: "id"}, frame)
+	if len(f.events) != 3 {
+		t.Fatalf("%d events", len(f.events))
+	}
+	for _, ev := range f.events {
+		if within(frame, unsafe.Slice(unsafe.StringData(ev.DedupKey), len(ev.DedupKey))) || within(frame, ev.RecordKey) {
+			t.Errorf("key %q aliases the frame", ev.DedupKey)
+		}
+	}
+}
+
+// within reports whether b's memory lies inside frame's.
+func within(frame, b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i := range frame {
+		if &frame[i] == &b[0] {
+			return true
+		}
+	}
+	return false
+}
