@@ -346,11 +346,16 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 	for first := true; ; first = false {
 		err := b.epoch(runCtx, first)
 		if runCtx.Err() != nil {
-			if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			if ctx.Err() != nil && !errors.Is(err, errEpochFailed) {
 				// Stopped while the epoch began (a slow SASL handshake
-				// makes that window wide): nothing was committed that
-				// needs finishing, and the next instance aborts whatever
-				// transaction is open.
+				// widens that window): its error is the cancellation's
+				// (kafka-go reports a cancelled ListOffsets as
+				// UNKNOWN_SERVER_ERROR). Nothing committed needs finishing:
+				// the next instance aborts an open transaction. A failed
+				// final flush (errEpochFailed) is still reported.
+				if err != nil && !errors.Is(err, context.Canceled) {
+					b.log.Warn().Err(err).Msg("the epoch ended with an error while stopping")
+				}
 				return nil
 			}
 			return leaseCause(runCtx, err)

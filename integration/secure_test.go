@@ -400,15 +400,18 @@ func grantAllButTransactions(t *testing.T, c *kafkatest.Cluster, user string) {
 		acls = append(acls, kafka.ACLEntry{ResourceType: rt, ResourceName: c.Prefix, ResourcePatternType: kafka.PatternTypePrefixed,
 			Principal: "User:" + user, Host: "*", Operation: kafka.ACLOperationTypeAll, PermissionType: kafka.ACLPermissionTypeAllow})
 	}
-	res, err := c.Client().CreateACLs(t.Context(), &kafka.CreateACLsRequest{ACLs: acls})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range res.Errors {
-		if e != nil {
-			t.Fatalf("creating ACLs: %v", e)
+	waitForErr(t, "ACLs for "+user, func() (bool, error) {
+		res, err := c.Client().CreateACLs(t.Context(), &kafka.CreateACLsRequest{ACLs: acls})
+		if err != nil {
+			return false, err // e.g. the client's first metadata request timed out
 		}
-	}
+		for _, e := range res.Errors {
+			if e != nil {
+				t.Fatalf("creating ACLs: %v", e)
+			}
+		}
+		return true, nil
+	})
 	t.Cleanup(func() {
 		var filters []kafka.DeleteACLsFilter
 		for _, a := range acls {
