@@ -109,8 +109,7 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 		case <-t.C:
 		case <-tx.fullCh():
 		}
-		pending, _ := tr.stats()
-		b.metrics.inFlight.Set(float64(pending))
+		b.observeInFlight(tr)
 		committed, err := b.commit(ctx, tx, position, time.Since(last) >= beat)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -136,8 +135,7 @@ func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func(
 			return
 		case <-t.C:
 		}
-		pending, _ := tr.stats()
-		b.metrics.inFlight.Set(float64(pending))
+		b.observeInFlight(tr)
 		pos := position()
 		if pos.Since.Equal(last.Since) && pos.HighWater.Equal(last.HighWater) && maps.Equal(pos.ScanFrom, last.ScanFrom) {
 			continue
@@ -153,4 +151,12 @@ func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func(
 		}
 		last = pos
 	}
+}
+
+// observeInFlight sets the in-flight gauges.
+func (b *Bridge) observeInFlight(tr *tracker) {
+	pending, _ := tr.stats()
+	_, bytes := tr.slots.pending()
+	b.metrics.inFlight.Set(float64(pending))
+	b.metrics.inFlightBytes.Set(float64(bytes))
 }

@@ -44,7 +44,7 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	b.log.Info().Int("records_scanned", scan.records).Int("delivered_keys", len(scan.delivered)).
 		Dur("took", time.Since(started)).Msg("scanned the output topic's tail")
 
-	tr := newTracker(pos, b.cfg.EventLateness, b.cfg.MaxInFlight, scan.delivered, scan.latest, scan.end)
+	tr := newTracker(pos, b.cfg.EventLateness, b.cfg.MaxInFlight, b.cfg.MaxInFlightBytes, scan.delivered, scan.latest, scan.end)
 	position := func() checkpoint.Position {
 		p := tr.position(time.Now().UTC())
 		p.Writer = b.cfg.InstanceID

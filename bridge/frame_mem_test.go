@@ -89,7 +89,7 @@ type memHarness struct {
 func newMemHarness(d decoder, maxInFlight int) *memHarness {
 	const topic, dlq = "events", "events.dlq"
 	h := &memHarness{lines: &lineCounter{}, done: make(chan struct{})}
-	h.tr = newTracker(checkpoint.Position{Bridge: "b", Topic: topic}, time.Second, maxInFlight, nil, time.Time{}, map[int]int64{0: 0})
+	h.tr = newTracker(checkpoint.Position{Bridge: "b", Topic: topic}, time.Second, maxInFlight, 1<<30, nil, time.Time{}, map[int]int64{0: 0})
 	qOut, qDLQ := make(chan *outRecord, 1000), make(chan *outRecord, 1000)
 	prod := &producer{queues: map[topicPartition]chan *outRecord{{topic, 0}: qOut, {dlq, 0}: qDLQ}}
 	log := zerolog.New(h.lines).Level(zerolog.InfoLevel)
@@ -142,7 +142,7 @@ func (h *memHarness) close() {
 // settle waits until every record sent is acknowledged.
 func (h *memHarness) settle() {
 	for {
-		if pending, _ := h.tr.stats(); pending == 0 && len(h.tr.sem) == 0 {
+		if pending, _ := h.tr.stats(); pending == 0 && h.tr.slotsHeld() == 0 {
 			return
 		}
 		time.Sleep(time.Millisecond)
@@ -169,7 +169,7 @@ func startSampler(tr *tracker) *sampler {
 			runtime.ReadMemStats(&ms)
 			s.peakHeap = max(s.peakHeap, ms.HeapAlloc)
 			if tr != nil {
-				s.peakInFlight = max(s.peakInFlight, uint64(len(tr.sem)))
+				s.peakInFlight = max(s.peakInFlight, uint64(tr.slotsHeld()))
 			}
 			select {
 			case <-s.stop:

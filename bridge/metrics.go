@@ -27,6 +27,7 @@ type metrics struct {
 	transactions    *prometheus.CounterVec
 	gaps            prometheus.Counter
 	inFlight        prometheus.Gauge
+	inFlightBytes   prometheus.Gauge
 	checkpointSince prometheus.Gauge
 	leaseHeld       prometheus.Gauge
 }
@@ -62,6 +63,7 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 		transactions:    prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "transactions_total", Help: "Kafka transactions ended, by outcome (committed, aborted)."}, []string{"outcome"}),
 		gaps:            counter("gaps_total", "Gap markers written with ON_STALE_SINCE=resume-now."),
 		inFlight:        gauge("in_flight_records", "Records read but not yet acknowledged (with transactions: not yet committed)."),
+		inFlightBytes:   gauge("in_flight_bytes", "Bytes of the records read but not yet acknowledged; KAFKA_MAX_IN_FLIGHT_BYTES bounds them."),
 		checkpointSince: gauge("checkpoint_since_seconds", "Resume time of the last checkpoint written (Unix seconds)."),
 		leaseHeld:       gauge("lease_held", "1 while this instance holds the bridge-name lease (KAFKA_TRANSACTIONS=false)."),
 	}
@@ -73,7 +75,7 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	if reg != nil {
 		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters, m.connects, m.disconnects,
 			m.connected, m.tokenFailures, m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
-			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.checkpointSince, m.leaseHeld,
+			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.inFlightBytes, m.checkpointSince, m.leaseHeld,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "event_time_lag_seconds",
 				Help: "Now minus the high water of the last checkpoint (the latest event time of the acknowledged prefix); grows while the stream falls behind."},
 				freshness.lagSeconds),

@@ -188,25 +188,26 @@ func (w *writer) gap(ctx context.Context, from, to time.Time, cause error) error
 			{Key: HeaderGap, Value: []byte("true")},
 			{Key: HeaderBridge, Value: w.bridgeName},
 		},
-	}, func(partition int) uint64 { return w.tr.beginGap(to, partition) })
+	}, func(partition, size int) uint64 { return w.tr.beginGap(to, partition, size) })
 }
 
 // send registers r with the tracker as an event record (or, with key "",
 // another record) and queues it.
 func (w *writer) send(ctx context.Context, t time.Time, key string, r *outRecord) error {
-	return w.sendWith(ctx, key, r, func(partition int) uint64 { return w.tr.begin(t, key, partition) })
+	return w.sendWith(ctx, key, r, func(partition, size int) uint64 { return w.tr.begin(t, key, partition, size) })
 }
 
 // sendWith queues r after register has given it its sequence number.
-func (w *writer) sendWith(ctx context.Context, key string, r *outRecord, register func(partition int) uint64) error {
-	if err := w.tr.acquire(ctx); err != nil {
+func (w *writer) sendWith(ctx context.Context, key string, r *outRecord, register func(partition, size int) uint64) error {
+	size := r.size()
+	if err := w.tr.acquire(ctx, size); err != nil {
 		return err
 	}
 	partition := -1
 	if r.topic == w.set.topic {
 		partition = r.partition
 	}
-	r.seq = register(partition)
+	r.seq = register(partition, size)
 	if err := w.prod.send(ctx, r); err != nil {
 		w.tr.withdraw(r.seq, key)
 		return err

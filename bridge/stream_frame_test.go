@@ -30,7 +30,7 @@ type frameRig struct {
 func newFrameRig(maxInFlight int) *frameRig {
 	const topic, dlq = "events", "events.dlq"
 	r := &frameRig{lines: &lineCounter{}, out: make(chan *outRecord, 10000), dlq: make(chan *outRecord, 10000)}
-	r.tr = newTracker(checkpoint.Position{Bridge: "b", Topic: topic}, time.Second, maxInFlight, nil, time.Time{}, map[int]int64{0: 0})
+	r.tr = newTracker(checkpoint.Position{Bridge: "b", Topic: topic}, time.Second, maxInFlight, 1<<30, nil, time.Time{}, map[int]int64{0: 0})
 	prod := &producer{queues: map[topicPartition]chan *outRecord{{topic, 0}: r.out, {dlq, 0}: r.dlq}}
 	log := zerolog.New(r.lines)
 	fresh := newFreshness()
@@ -125,9 +125,9 @@ func TestWriteFrameWaitsForSlotsElementByElement(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.b.writeFrame(ctx, r.w, frame) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(r.tr.sem) < bound {
+	for r.tr.slotsHeld() < bound {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d records in flight, want %d", len(r.tr.sem), bound)
+			t.Fatalf("%d records in flight, want %d", r.tr.slotsHeld(), bound)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -29,7 +29,7 @@ import (
 //     than Since: so every record at or after Since is at or after ScanFrom.
 type tracker struct {
 	lateness time.Duration
-	sem      chan struct{} // bounds events read but not yet acknowledged
+	slots    inFlight // bounds records read but not yet acknowledged
 
 	mu        sync.Mutex // guards everything below
 	base      checkpoint.Position
@@ -56,16 +56,16 @@ type item struct {
 	partition int       // output-topic partition; -1 when not in the output topic
 	offset    int64
 	done      bool
-	owned     bool // holds a semaphore slot
+	held      int // bytes of the in-flight slot it holds; 0: none
 }
 
 // newTracker starts an epoch from base after the scan found scanned (the
 // dedup keys this bridge wrote at or after base.ScanFrom), whose latest
 // event time is scannedMax, and the output topic ended at endOffsets.
-func newTracker(base checkpoint.Position, lateness time.Duration, maxInFlight int, scanned map[string]time.Time, scannedMax time.Time, endOffsets map[int]int64) *tracker {
+func newTracker(base checkpoint.Position, lateness time.Duration, maxRecords, maxBytes int, scanned map[string]time.Time, scannedMax time.Time, endOffsets map[int]int64) *tracker {
 	t := &tracker{
 		lateness:  lateness,
-		sem:       make(chan struct{}, maxInFlight),
+		slots:     inFlight{maxRecords: maxRecords, maxBytes: maxBytes},
 		base:      base,
 		highWater: base.HighWater,
 		end:       make(map[int]int64, len(endOffsets)),
@@ -116,26 +116,22 @@ func (t *tracker) seen(key string) bool {
 	return t.window.seen(key)
 }
 
-// acquire waits for an in-flight slot.
-func (t *tracker) acquire(ctx context.Context) error {
-	select {
-	case t.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+// acquire waits for an in-flight slot for a record of size bytes.
+func (t *tracker) acquire(ctx context.Context, size int) error {
+	return t.slots.acquire(ctx, size)
 }
 
-// begin registers a record about to be sent (after acquire) and returns
-// its sequence number. key is "" for records that are not events.
-func (t *tracker) begin(tm time.Time, key string, partition int) uint64 {
+// begin registers a record of size bytes about to be sent (after acquire)
+// and returns its sequence number. key is "" for records that are not
+// events.
+func (t *tracker) begin(tm time.Time, key string, partition, size int) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.read(tm)
 	if key != "" {
 		t.window.add(key, tm)
 	}
-	return t.push(item{time: tm, arrived: time.Now(), partition: partition, owned: true})
+	return t.push(item{time: tm, arrived: time.Now(), partition: partition, held: size})
 }
 
 // withdraw undoes the latest begin, whose record could not be queued.
@@ -146,9 +142,7 @@ func (t *tracker) withdraw(seq uint64, key string) {
 	if last < 0 || seq != t.nextSeq-1 || seq != t.firstSeq+uint64(last) {
 		return // not the latest: leave it pending, the prefix stops there
 	}
-	if t.items[last].owned {
-		<-t.sem
-	}
+	t.slots.release(t.items[last].held)
 	t.items = t.items[:last]
 	t.nextSeq--
 	if key != "" {
@@ -182,10 +176,8 @@ func (t *tracker) complete(seq uint64, offset int64, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	it := &t.items[seq-t.firstSeq]
-	if it.owned {
-		it.owned = false
-		<-t.sem
-	}
+	t.slots.release(it.held)
+	it.held = 0
 	if err != nil {
 		t.failLocked(err)
 		return
@@ -261,13 +253,13 @@ func (t *tracker) err() error {
 
 // beginGap registers a gap marker (after acquire): once it is written, no
 // checkpoint resumes before floor; connections skip to floor at once.
-func (t *tracker) beginGap(floor time.Time, partition int) uint64 {
+func (t *tracker) beginGap(floor time.Time, partition, size int) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if floor.After(t.dialFloor) {
 		t.dialFloor = floor
 	}
-	return t.push(item{floor: floor, partition: partition, owned: true})
+	return t.push(item{floor: floor, partition: partition, held: size})
 }
 
 // since is where a reconnect resumes; mu must be held.

@@ -16,15 +16,15 @@ func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.
 // add registers a record the way writer.send does: slot first.
 func add(t *testing.T, tr *tracker, tm time.Time, key string, partition int) uint64 {
 	t.Helper()
-	if err := tr.acquire(context.Background()); err != nil {
+	if err := tr.acquire(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	return tr.begin(tm, key, partition)
+	return tr.begin(tm, key, partition, 1)
 }
 
 func newTestTracker(lateness time.Duration) *tracker {
 	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0), HighWater: at(0), ScanFrom: map[int]int64{0: 5}}
-	return newTracker(base, lateness, 100, nil, time.Time{}, map[int]int64{0: 5})
+	return newTracker(base, lateness, 100, 1<<30, nil, time.Time{}, map[int]int64{0: 5})
 }
 
 func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {
@@ -60,8 +60,8 @@ func TestTrackerSinceNeverBeforeBaseOrGapFloor(t *testing.T) {
 	}
 	gap := add(t, tr, at(0), "", 0) // stands in for the slot
 	tr.complete(gap, 6, nil)
-	_ = tr.acquire(context.Background())
-	marker := tr.beginGap(at(500), 0)
+	_ = tr.acquire(context.Background(), 1)
+	marker := tr.beginGap(at(500), 0, 1)
 	if got := tr.reconnect(); !got.Equal(at(500)) {
 		t.Errorf("reconnect since %v, want the gap's end %v", got, at(500))
 	}
@@ -144,7 +144,7 @@ func TestTrackerScanFromStaysWhileScannedRecordsAreRecent(t *testing.T) {
 	// before a failure), above since: ScanFrom must not pass it until since
 	// does.
 	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(10), HighWater: at(12), ScanFrom: map[int]int64{0: 100}}
-	tr := newTracker(base, 2*time.Second, 10, map[string]time.Time{"x": at(50)}, at(50), map[int]int64{0: 120})
+	tr := newTracker(base, 2*time.Second, 10, 1<<30, map[string]time.Time{"x": at(50)}, at(50), map[int]int64{0: 120})
 	seq := add(t, tr, at(30), "y", 0)
 	tr.complete(seq, 120, nil)
 	if p := tr.position(t0); p.ScanFrom[0] != 100 {
@@ -178,18 +178,18 @@ func TestTrackerPrunesOldKeys(t *testing.T) {
 
 func TestTrackerBoundsInFlight(t *testing.T) {
 	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0)}
-	tr := newTracker(base, 0, 2, nil, time.Time{}, nil)
+	tr := newTracker(base, 0, 2, 1<<30, nil, time.Time{}, nil)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		add(t, tr, at(1), string(rune('a'+i)), 0)
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if err := tr.acquire(short); err == nil {
+	if err := tr.acquire(short, 1); err == nil {
 		t.Fatal("third acquire succeeded past the bound")
 	}
 	tr.complete(0, 1, nil)
-	if err := tr.acquire(ctx); err != nil {
+	if err := tr.acquire(ctx, 1); err != nil {
 		t.Fatalf("acquire after an ack: %v", err)
 	}
 }
@@ -258,4 +258,10 @@ func TestTrackerCapsFutureEventTimes(t *testing.T) {
 	if p.ScanFrom[0] != 5 {
 		t.Errorf("ScanFrom = %d: the future record at offset 5 must stay in the scan", p.ScanFrom[0])
 	}
+}
+
+// slotsHeld returns how many records hold an in-flight slot.
+func (t *tracker) slotsHeld() int {
+	records, _ := t.slots.pending()
+	return records
 }

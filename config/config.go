@@ -89,6 +89,7 @@ type Env struct {
 	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" desc:"most value bytes in one produce request per partition"`
 	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long a partial batch waits for more records (latency versus batch size)"`
 	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
+	KafkaMaxInFlightB    string `envconfig:"KAFKA_MAX_IN_FLIGHT_BYTES" default:"16777216" desc:"most bytes (keys, values, headers) of records read but not yet acknowledged; reading pauses at this bound, so memory is about this much plus a constant"`
 	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"how long a batch without a definite answer is resent (same bytes, same sequence) before the epoch ends; also bounds transaction control requests"`
 	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
 	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
@@ -161,6 +162,7 @@ type Config struct {
 	BatchBytes        int
 	Linger            time.Duration
 	MaxInFlight       int
+	MaxInFlightBytes  int
 	WriteTimeout      time.Duration
 	KafkaClientID     string
 	// Transactions is KAFKA_TRANSACTIONS; TransactionalID is derived from
@@ -326,6 +328,7 @@ func (e Env) Validate() (Config, error) {
 	c.BatchBytes = v.intRange("KAFKA_BATCH_BYTES", e.KafkaBatchBytes, 1024, 1<<30)
 	c.Linger = v.duration("KAFKA_LINGER", e.KafkaLinger, 0)
 	c.MaxInFlight = v.intRange("KAFKA_MAX_IN_FLIGHT", e.KafkaMaxInFlight, 1, 10_000_000)
+	c.MaxInFlightBytes = v.intRange("KAFKA_MAX_IN_FLIGHT_BYTES", e.KafkaMaxInFlightB, 64<<10, 1<<34)
 	c.WriteTimeout = v.duration("KAFKA_WRITE_TIMEOUT", e.KafkaWriteTimeout, time.Millisecond)
 	c.Transactions = v.boolean("KAFKA_TRANSACTIONS", e.KafkaTransactions)
 	if c.Transactions {
