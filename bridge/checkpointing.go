@@ -123,16 +123,26 @@ func (b *Bridge) commitLoop(ctx context.Context, tx *transaction, tr *tracker, p
 	}
 }
 
+// pruneInterval is how often the dedup window drops keys no connection
+// can resend, between checkpoints: at full speed a second of keys is
+// megabytes.
+const pruneInterval = 100 * time.Millisecond
+
 // checkpointLoop (without transactions) writes the position every
-// CHECKPOINT_INTERVAL when it moved.
+// CHECKPOINT_INTERVAL when it moved, and prunes the dedup window more often.
 func (b *Bridge) checkpointLoop(ctx context.Context, tr *tracker, position func() checkpoint.Position) {
 	t := time.NewTicker(b.cfg.CheckpointInterval)
 	defer t.Stop()
+	prune := time.NewTicker(min(pruneInterval, b.cfg.CheckpointInterval))
+	defer prune.Stop()
 	var last checkpoint.Position
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-prune.C:
+			tr.prune()
+			continue
 		case <-t.C:
 		}
 		b.observeInFlight(tr)

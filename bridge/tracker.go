@@ -284,7 +284,7 @@ func (t *tracker) position(now time.Time) checkpoint.Position {
 	t.snapshots.take(t.below, t.end)
 	scanFrom := t.snapshots.scanFrom(since, t.base.ScanFrom)
 
-	t.window.prune(pruneBefore(since, t.connSince, t.connHigh, t.lateness))
+	t.pruneLocked(since)
 
 	return checkpoint.Position{
 		Bridge:    t.base.Bridge,
@@ -294,6 +294,17 @@ func (t *tracker) position(now time.Time) checkpoint.Position {
 		ScanFrom:  maps.Clone(scanFrom),
 		Written:   now,
 	}
+}
+
+// prune drops the dedup keys no connection can resend any more.
+func (t *tracker) prune() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pruneLocked(t.sinceLocked())
+}
+
+func (t *tracker) pruneLocked(since time.Time) {
+	t.window.prune(pruneBefore(since, t.connSince, t.connHigh, t.lateness))
 }
 
 // stats reports sizes for metrics and logs.

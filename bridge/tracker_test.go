@@ -161,18 +161,27 @@ func TestTrackerScanFromStaysWhileScannedRecordsAreRecent(t *testing.T) {
 }
 
 func TestTrackerPrunesOldKeys(t *testing.T) {
-	tr := newTestTracker(time.Second)
-	for i := 0; i < 100; i++ {
-		seq := add(t, tr, at(float64(i)), string(rune(1000+i)), 0)
-		tr.complete(seq, int64(i), nil)
-	}
-	tr.position(t0) // since = 98, keys before 97 go
-	_, delivered := tr.stats()
-	if delivered != 3 {
-		t.Errorf("delivered keys = %d, want 3 (times 97..99)", delivered)
-	}
-	if !tr.seen(string(rune(1000+97))) || tr.seen(string(rune(1000+96))) {
-		t.Error("wrong keys pruned")
+	// The checkpoint's position prunes, and so does prune alone (between
+	// checkpoints without transactions), by the same rule.
+	for name, prune := range map[string]func(*tracker){
+		"position": func(tr *tracker) { tr.position(t0) },
+		"prune":    func(tr *tracker) { tr.prune() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr := newTestTracker(time.Second)
+			for i := 0; i < 100; i++ {
+				seq := add(t, tr, at(float64(i)), string(rune(1000+i)), 0)
+				tr.complete(seq, int64(i), nil)
+			}
+			prune(tr) // since = 98, keys before 97 go
+			_, delivered := tr.stats()
+			if delivered != 3 {
+				t.Errorf("delivered keys = %d, want 3 (times 97..99)", delivered)
+			}
+			if !tr.seen(string(rune(1000+97))) || tr.seen(string(rune(1000+96))) {
+				t.Error("wrong keys pruned")
+			}
+		})
 	}
 }
 
