@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -113,6 +114,9 @@ func interruptible() (context.Context, context.CancelFunc) {
 
 // serve runs the bridge and its HTTP endpoint until ctx ends.
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	reg := newRegistry()
 	build := buildInfo()
 	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
@@ -122,7 +126,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 
 	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
 		Strs("brokers", cfg.KafkaBrokers).Bool("kafka_tls", cfg.KafkaSecurity.TLS != nil).Str("kafka_sasl", string(cfg.KafkaSecurity.SASL.Mechanism)).
-		Str("topic", cfg.KafkaTopic).Msg("starting")
+		Str("topic", cfg.KafkaTopic).Int64("memory_limit", debug.SetMemoryLimit(-1)).Msg("starting")
 	if tls := cfg.KafkaSecurity.TLS; tls != nil && tls.InsecureSkipVerify {
 		log.Warn().Msg("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked, so anyone on the network path can read and change the stream; use it only for testing")
 	}

@@ -194,6 +194,9 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 				p.onAck(r, -1, failed)
 			}
 		}
+		// The reused slice must not keep written records, and through their
+		// zero-copy values whole frames, alive until it is refilled.
+		clear(batch)
 		if !open {
 			return // closed and drained; a carried record never comes with a closed queue
 		}

@@ -90,6 +90,7 @@ type Env struct {
 	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long a partial batch waits for more records (latency versus batch size)"`
 	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
 	KafkaMaxInFlightB    string `envconfig:"KAFKA_MAX_IN_FLIGHT_BYTES" default:"16777216" desc:"most bytes (keys, values, headers) of records read but not yet acknowledged; reading pauses at this bound, so memory is about this much plus a constant"`
+	GoMemLimit           string `envconfig:"GOMEMLIMIT" desc:"the Go runtime's soft memory limit, read by the runtime itself (e.g. 100MiB); unset: 2 x KAFKA_MAX_IN_FLIGHT_BYTES + 16 MiB"`
 	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"how long a batch without a definite answer is resent (same bytes, same sequence) before the epoch ends; also bounds transaction control requests"`
 	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
 	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
@@ -163,8 +164,11 @@ type Config struct {
 	Linger            time.Duration
 	MaxInFlight       int
 	MaxInFlightBytes  int
-	WriteTimeout      time.Duration
-	KafkaClientID     string
+	// MemoryLimit is the soft memory limit to set, derived from
+	// MaxInFlightBytes; 0 when GOMEMLIMIT is set (the runtime applied it).
+	MemoryLimit   int64
+	WriteTimeout  time.Duration
+	KafkaClientID string
 	// Transactions is KAFKA_TRANSACTIONS; TransactionalID is derived from
 	// BRIDGE_NAME when it is on.
 	Transactions       bool
@@ -329,6 +333,12 @@ func (e Env) Validate() (Config, error) {
 	c.Linger = v.duration("KAFKA_LINGER", e.KafkaLinger, 0)
 	c.MaxInFlight = v.intRange("KAFKA_MAX_IN_FLIGHT", e.KafkaMaxInFlight, 1, 10_000_000)
 	c.MaxInFlightBytes = v.intRange("KAFKA_MAX_IN_FLIGHT_BYTES", e.KafkaMaxInFlightB, 64<<10, 1<<34)
+	if strings.TrimSpace(e.GoMemLimit) == "" {
+		// The live heap is about the in-flight bytes (twice while a batch
+		// holds its encoded copy) plus a constant; without a limit the
+		// collector lets the heap double before it runs.
+		c.MemoryLimit = 2*int64(c.MaxInFlightBytes) + 16<<20
+	}
 	c.WriteTimeout = v.duration("KAFKA_WRITE_TIMEOUT", e.KafkaWriteTimeout, time.Millisecond)
 	c.Transactions = v.boolean("KAFKA_TRANSACTIONS", e.KafkaTransactions)
 	if c.Transactions {

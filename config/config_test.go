@@ -151,3 +151,22 @@ func TestUsageListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryLimitFollowsTheInFlightBound(t *testing.T) {
+	env := valid()
+	cfg, err := env.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MemoryLimit != 48<<20 {
+		t.Errorf("default memory limit %d, want 48 MiB (2 x 16 MiB + 16 MiB)", cfg.MemoryLimit)
+	}
+	env.KafkaMaxInFlightB, env.GoMemLimit = "1048576", ""
+	if cfg, _ := env.Validate(); cfg.MemoryLimit != 18<<20 {
+		t.Errorf("memory limit %d with a 1 MiB bound, want 18 MiB", cfg.MemoryLimit)
+	}
+	env.GoMemLimit = "200MiB"
+	if cfg, _ := env.Validate(); cfg.MemoryLimit != 0 {
+		t.Errorf("memory limit %d although GOMEMLIMIT is set, want 0 (the runtime's)", cfg.MemoryLimit)
+	}
+}

@@ -28,7 +28,7 @@ var (
 
 // buildBridge compiles the real binary once per test. Tests that run the
 // binary are the slow ones: they are skipped in -short mode.
-func buildBridge(t *testing.T) string {
+func buildBridge(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the real binary: skipped in -short mode")
@@ -44,7 +44,7 @@ func buildBridge(t *testing.T) string {
 // childLog creates the log file of the bridge processes a test starts (in
 // KILL_TEST_LOG_DIR when set, to keep it) and, when the test fails, logs
 // its tail. It returns the file and its path.
-func childLog(t *testing.T, name string) (*os.File, string) {
+func childLog(t testing.TB, name string) (*os.File, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if dir := os.Getenv("KILL_TEST_LOG_DIR"); dir != "" {
@@ -116,7 +116,7 @@ type child struct {
 // startChild runs the bridge binary with env. A child logs JSON at info
 // level to logFile (tests read those lines) and serves no HTTP endpoint
 // (several children share the host).
-func startChild(t *testing.T, bin string, env config.Env, logFile *os.File) *child {
+func startChild(t testing.TB, bin string, env config.Env, logFile *os.File) *child {
 	t.Helper()
 	env.LogLevel, env.LogFormat, env.HTTPAddr = "info", "json", ""
 	cmd := exec.Command(bin)
@@ -135,14 +135,14 @@ func startChild(t *testing.T, bin string, env config.Env, logFile *os.File) *chi
 	return c
 }
 
-func (c *child) kill(t *testing.T) {
+func (c *child) kill(t testing.TB) {
 	t.Helper()
 	_ = c.cmd.Process.Signal(syscall.SIGKILL)
 	_ = c.cmd.Wait()
 }
 
 // stop sends SIGTERM and requires a clean exit.
-func (c *child) stop(t *testing.T) {
+func (c *child) stop(t testing.TB) {
 	t.Helper()
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
