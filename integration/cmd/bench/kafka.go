@@ -27,12 +27,17 @@ func checkCluster(ctx context.Context, brokers []string) error {
 // createTopic creates a topic with replication factor 1 and waits until
 // every partition has a leader.
 func createTopic(ctx context.Context, brokers []string, topic string, partitions int) error {
+	return createTopicWith(ctx, brokers, kafka.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1})
+}
+
+// createTopicWith creates a topic as tc says and waits until every
+// partition has a leader.
+func createTopicWith(ctx context.Context, brokers []string, tc kafka.TopicConfig) error {
+	topic, partitions := tc.Topic, tc.NumPartitions
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	cl := kafkaClient(brokers)
-	res, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{
-		Topic: topic, NumPartitions: partitions, ReplicationFactor: 1,
-	}}})
+	res, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{tc}})
 	if err == nil {
 		err = res.Errors[topic]
 	}

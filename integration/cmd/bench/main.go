@@ -23,6 +23,12 @@
 //
 //	go run ./integration/cmd/bench
 //	KAFKA_BROKERS=127.0.0.1:9092 go run ./integration/cmd/bench -events 500000
+//
+// With -latency it measures latency instead (latency.go): the bridge at a
+// steady live rate, from the upstream's send of each event to the broker's
+// append and to a read_committed consumer, as percentiles:
+//
+//	KAFKA_BROKERS=127.0.0.1:9092 go run ./integration/cmd/bench -latency [-rate 5000] [-duration 60s]
 package main
 
 import (
@@ -49,6 +55,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == childArg {
 		os.Exit(childMain(os.Args[2:]))
+	}
+	if wantsLatency(os.Args[1:]) {
+		os.Exit(latencyMain(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(benchMain(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -99,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Var(&env, "bridge-env", "NAME=value added to the bridge's environment (repeatable), e.g. -bridge-env KAFKA_MAX_IN_FLIGHT=50000")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (bridge logs) and the topics")
 	fs.StringVar(&o.heapDir, "heap-profile", "", "directory to save each bridge's heap profile in, taken once every event landed (runs the bridge with PPROF_ENABLED=true on a loopback HTTP_ADDR); read with go tool pprof")
+	fs.Bool("latency", false, "measure latency at a steady live rate instead; its flags: -latency -h")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./integration/cmd/bench [flags]\n\nMeasures the bridge beside a raw WebSocket read and a raw kafka-go produce of the same events.\nKAFKA_BROKERS=host:port,... uses a real cluster instead of the embedded broker.\n\n")
 		fs.PrintDefaults()
