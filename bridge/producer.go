@@ -102,6 +102,7 @@ func (p *producer) send(ctx context.Context, r *outRecord) error {
 	if !ok {
 		return fmt.Errorf("producer: no partition %d of topic %q", r.partition, r.topic)
 	}
+	r.queued = time.Now()
 	select {
 	case q <- r:
 		return nil
@@ -137,6 +138,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 	batch := make([]*outRecord, 0, p.cfg.batchSize)
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
+	var lastWritten time.Time // when the last request was answered
 	for {
 		first := carry
 		carry = nil
@@ -149,17 +151,25 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 		batch = append(batch[:0], first)
 		size := first.size()
 		open := true
-		if p.cfg.linger > 0 {
-			linger.Reset(p.cfg.linger)
+		// A record that arrived while no request was in flight goes at
+		// once: the linger only helps while records pile up behind a
+		// request (a backlog), and then it counts from the first record's
+		// arrival, not from now.
+		idle := first.queued.After(lastWritten)
+		lingering := false
+		if wait := time.Until(first.queued.Add(p.cfg.linger)); p.cfg.linger > 0 && !idle && wait > 0 {
+			linger.Reset(wait)
+			lingering = true
 		}
 		for len(batch) < p.cfg.batchSize {
 			var r *outRecord
 			received, ok := false, false
-			if p.cfg.linger > 0 {
+			if lingering {
 				select {
 				case r, ok = <-q:
 					received = true
 				case <-linger.C:
+					lingering = false
 				}
 			} else {
 				select {
@@ -189,6 +199,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 		if failed == nil {
 			failed = p.write(tp, batch, &seq)
 		}
+		lastWritten = time.Now()
 		if failed != nil {
 			for _, r := range batch {
 				p.onAck(r, -1, failed)

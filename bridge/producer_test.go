@@ -69,3 +69,33 @@ func TestProducerBatchesFitAndKeepOrder(t *testing.T) {
 		t.Errorf("%d produce requests for %d records: batches exceeded batchBytes", got, n)
 	}
 }
+
+// An idle partition sends at once: the linger (here an hour) applies only
+// while records pile up behind a request in flight.
+func TestIdlePartitionSendsAtOnce(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...), Timeout: 10 * time.Second}
+	pid, err := txn.Init(t.Context(), client, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := make(chan error, 1)
+	p := newProducer(client, pid, nil, producerConfig{batchSize: 100, batchBytes: 1 << 20, linger: time.Hour, writeTimeout: 5 * time.Second},
+		map[string]int{"t": 1}, func(_ *outRecord, _ int64, err error) { acked <- err })
+	defer p.close()
+	if err := p.send(t.Context(), &outRecord{topic: "t", value: []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-acked:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a record to an idle partition waited for the linger")
+	}
+}

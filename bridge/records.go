@@ -30,6 +30,7 @@ type outRecord struct {
 	value     []byte
 	headers   []kafka.Header
 	time      time.Time
+	queued    time.Time // when the producer took it: its linger counts from here
 }
 
 // recordOverhead approximates a record's framing in a batch (length,

@@ -87,7 +87,7 @@ type Env struct {
 	KafkaCompression     string `envconfig:"KAFKA_COMPRESSION" default:"lz4" desc:"record batch compression: none, gzip, snappy, lz4 or zstd"`
 	KafkaBatchSize       string `envconfig:"KAFKA_BATCH_SIZE" default:"1000" desc:"most records in one produce request per partition"`
 	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" desc:"most value bytes in one produce request per partition"`
-	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long a partial batch waits for more records (latency versus batch size)"`
+	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long, from its first record's arrival, a partial batch waits for more while records pile up behind a request in flight (a backlog); a partition with no request in flight sends at once"`
 	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
 	KafkaMaxInFlightB    string `envconfig:"KAFKA_MAX_IN_FLIGHT_BYTES" default:"16777216" desc:"most bytes (keys, values, headers) of records read but not yet acknowledged; reading pauses at this bound, so memory is about this much plus a constant"`
 	GoMemLimit           string `envconfig:"GOMEMLIMIT" desc:"the Go runtime's soft memory limit, read by the runtime itself (e.g. 100MiB); unset: 2 x KAFKA_MAX_IN_FLIGHT_BYTES + 16 MiB"`
