@@ -470,12 +470,7 @@ func (v *validator) token(e Env) TokenConfig {
 		if t.ClientID == "" {
 			v.add("OAUTH_CLIENT_ID", "is required with OAUTH_TOKEN_URL")
 		}
-		switch {
-		case t.ClientSecret == "" && t.ClientSecretFile == "":
-			v.add("OAUTH_CLIENT_SECRET", "is required with OAUTH_TOKEN_URL (or OAUTH_CLIENT_SECRET_FILE)")
-		case t.ClientSecret != "" && t.ClientSecretFile != "":
-			v.add("OAUTH_CLIENT_SECRET_FILE", "set OAUTH_CLIENT_SECRET or OAUTH_CLIENT_SECRET_FILE, not both")
-		}
+		v.secretOrFile("OAUTH_CLIENT_SECRET", "OAUTH_CLIENT_SECRET_FILE", t.ClientSecret, t.ClientSecretFile, "with OAUTH_TOKEN_URL")
 	}
 	return t
 }

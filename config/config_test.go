@@ -125,18 +125,33 @@ func TestTypedSettings(t *testing.T) {
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
-	env := valid()
-	env.AnalyticsToken = "tok-SECRET-123"
-	env.AnalyticsTokenFile = "/run/token"
-	env.OAuthClientSecret = "cs-SECRET-456"
-	env.AnalyticsURL = "wss://user:pw-SECRET-789@host/x?token=q-SECRET"
-	env.KafkaBrokers = ""
-	_, err := env.Validate()
-	if err == nil {
-		t.Fatal("expected an error")
-	}
-	if strings.Contains(err.Error(), "SECRET") {
-		t.Errorf("error leaks a secret: %v", err)
+	for name, mutate := range map[string]func(*config.Env){
+		"upstream": func(env *config.Env) {
+			env.AnalyticsToken = "tok-SECRET-123"
+			env.AnalyticsTokenFile = "/run/token"
+			env.OAuthClientSecret = "cs-SECRET-456"
+			env.AnalyticsURL = "wss://user:pw-SECRET-789@host/x?token=q-SECRET"
+			env.KafkaBrokers = ""
+		},
+		"kafka, headers, proxy": func(env *config.Env) {
+			env.KafkaSASLMechanism = "PLAIN"
+			env.KafkaSASLUsername, env.KafkaSASLPassword = "u", "pw-SECRET-1"
+			env.KafkaOAuthClientSecret = "cs-SECRET-2"
+			env.AnalyticsHeaders = "X-Api-Key: key-SECRET-3"
+			env.HTTPSProxy = "ftp://user:px-SECRET-4@proxy"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := valid()
+			mutate(&env)
+			_, err := env.Validate()
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error leaks a secret: %v", err)
+			}
+		})
 	}
 }
 

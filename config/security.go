@@ -183,14 +183,8 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 		if sasl.Username == "" {
 			v.add("KAFKA_SASL_USERNAME", fmt.Sprintf("is required with KAFKA_SASL_MECHANISM=%s", sasl.Mechanism))
 		}
-		switch {
-		case sasl.Password == "" && sasl.PasswordFile == "":
-			v.add("KAFKA_SASL_PASSWORD", fmt.Sprintf("is required with KAFKA_SASL_MECHANISM=%s (or KAFKA_SASL_PASSWORD_FILE)", sasl.Mechanism))
-		case sasl.Password != "" && sasl.PasswordFile != "":
-			v.add("KAFKA_SASL_PASSWORD_FILE", "set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both")
-		case sasl.PasswordFile != "":
-			v.readable("KAFKA_SASL_PASSWORD_FILE", sasl.PasswordFile)
-		}
+		v.secretOrFile("KAFKA_SASL_PASSWORD", "KAFKA_SASL_PASSWORD_FILE", sasl.Password, sasl.PasswordFile,
+			fmt.Sprintf("with KAFKA_SASL_MECHANISM=%s", sasl.Mechanism))
 		if oauthSet {
 			v.add("KAFKA_SASL_OAUTH_TOKEN_URL", fmt.Sprintf("the KAFKA_SASL_OAUTH_* variables need KAFKA_SASL_MECHANISM=OAUTHBEARER, not %s", sasl.Mechanism))
 		}
@@ -209,14 +203,8 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 		if o.ClientID == "" {
 			v.add("KAFKA_SASL_OAUTH_CLIENT_ID", "is required with KAFKA_SASL_MECHANISM=OAUTHBEARER")
 		}
-		switch {
-		case o.ClientSecret == "" && o.ClientSecretFile == "":
-			v.add("KAFKA_SASL_OAUTH_CLIENT_SECRET", "is required with KAFKA_SASL_MECHANISM=OAUTHBEARER (or KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE)")
-		case o.ClientSecret != "" && o.ClientSecretFile != "":
-			v.add("KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", "set KAFKA_SASL_OAUTH_CLIENT_SECRET or KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE, not both")
-		case o.ClientSecretFile != "":
-			v.readable("KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", o.ClientSecretFile)
-		}
+		v.secretOrFile("KAFKA_SASL_OAUTH_CLIENT_SECRET", "KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", o.ClientSecret, o.ClientSecretFile,
+			"with KAFKA_SASL_MECHANISM=OAUTHBEARER")
 		o.Scopes = splitList(e.KafkaOAuthScopes)
 		if pairs := v.pairs("KAFKA_SASL_OAUTH_EXTENSIONS", e.KafkaOAuthExtensions); len(pairs) > 0 {
 			o.Extensions = map[string]string{}
@@ -264,6 +252,19 @@ func (v *validator) tlsFiles(caName, certName, keyName, ca, cert, key string) TL
 		}
 	}
 	return f
+}
+
+// secretOrFile checks that exactly one of a secret and the file holding it
+// is set, and that the file can be read now; why says what needs it.
+func (v *validator) secretOrFile(name, fileName, secret, file, why string) {
+	switch {
+	case secret == "" && file == "":
+		v.add(name, fmt.Sprintf("is required %s (or %s)", why, fileName))
+	case secret != "" && file != "":
+		v.add(fileName, fmt.Sprintf("set %s or %s, not both", name, fileName))
+	case file != "":
+		v.readable(fileName, file)
+	}
 }
 
 // readable reports a file that cannot be opened now; the bridge reads it
