@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,11 +25,6 @@ func bridgeRow(txn bool) row {
 		class: classBridge, label: "c", name: "bridge, KAFKA_TRANSACTIONS=" + mode,
 		run: func(ctx context.Context, b *bench, i int) result { return b.runBridge(ctx, txn, i) },
 	}
-}
-
-// name is a fresh topic or bridge name for run i of a row.
-func (b *bench) name(kind string, i int) string {
-	return fmt.Sprintf("bench-%s-%s-%d", b.runID, kind, i)
 }
 
 // bridgeEnv is the bridge's environment: the production defaults, and what
@@ -68,11 +62,7 @@ type sample struct {
 // committed in its topic, and measures it.
 func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 	o := b.opts
-	kind := "notxn"
-	if txn {
-		kind = "txn"
-	}
-	name := b.name(kind, i)
+	name := b.name(txnKind(txn), i)
 	env := b.bridgeEnv(name, txn)
 	if o.heapDir != "" {
 		addr, err := freeAddr()
@@ -85,34 +75,23 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 	if !o.keep {
 		defer deleteTopics(b.brokers, topics...)
 	}
-	logPath := filepath.Join(b.tmp, name+".log")
-	logFile, err := os.Create(logPath)
+	br, err := b.newBridge(name)
 	if err != nil {
 		return result{err: err}
 	}
-	defer logFile.Close()
-	cmd := exec.Command(b.bridge)
-	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...), o.bridgeEnv...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	defer br.stop()
+	environ := env.Environ()
 	started, benchCPU0 := time.Now(), selfCPU()
-	pr, err := b.kids.start(cmd)
-	if err != nil {
+	if err := br.start(b.session, environ, o.bridgeEnv); err != nil {
 		return result{err: err}
 	}
-	exit := ""
-	defer func() {
-		if exit == "" && !pr.exited() {
-			pr.kill()
-		}
-	}()
 	fail := func(format string, args ...any) result {
-		msg := fmt.Sprintf(format, args...)
-		return result{err: fmt.Errorf("%s (bridge %s, log %s):\n%s", msg, name, logPath, tail(readFile(logPath), 15))}
+		return result{err: br.failure(format, args...)}
 	}
 
 	n := int64(o.events)
 	cl := kafkaClient(b.brokers)
-	pid, pidStr := pr.pid(), strconv.Itoa(pr.pid())
+	pid, pidStr := br.pid(), strconv.Itoa(br.pid())
 	deadline := started.Add(o.timeout)
 	var first, last sample // first: the first with records; last: the first at the current sum
 	var rssAt [4]int64     // VmRSS when a quarter, half, three quarters, all had landed
@@ -126,8 +105,8 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 		select {
 		case <-ctx.Done():
 			return result{err: errors.New("interrupted")}
-		case <-pr.done:
-			return fail("the bridge exited before every event landed (%v; %d of %d committed)", pr.err, max(cur, 0), n)
+		case <-br.done:
+			return fail("the bridge exited before every event landed (%v; %d of %d committed)", br.err, max(cur, 0), n)
 		case <-ticker.C:
 		}
 		now := time.Now()
@@ -182,8 +161,8 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 		heapNote = saveHeap(ctx, env.HTTPAddr, filepath.Join(o.heapDir, name+".heap.pb.gz"))
 	}
 	benchCPU := last.bench - benchCPU0
-	exit = pr.terminate(30 * time.Second)
-	warns, errs, msgs := scanLog(logPath)
+	exit := br.terminate(30 * time.Second)
+	warns, errs, msgs := scanLog(br.log)
 
 	res := result{events: int(n), hwmKiB: hwm, cpu: last.cpu}
 	// The rate runs from the first poll that saw records to the first poll
@@ -214,7 +193,7 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 		fmt.Fprintf(&d, ", %d transaction markers", markers)
 	}
 	if rb.records != n || rb.distinct != n || rb.unknown != 0 {
-		res.err = fmt.Errorf("not exactly once: %d records, %d distinct ids of %d, %d unknown (log %s)", rb.records, rb.distinct, n, rb.unknown, logPath)
+		res.err = fmt.Errorf("not exactly once: %d records, %d distinct ids of %d, %d unknown (log %s)", rb.records, rb.distinct, n, rb.unknown, br.log)
 	}
 	if heapNote != "" {
 		fmt.Fprintf(&d, "\n      %s", heapNote)

@@ -38,14 +38,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -53,7 +49,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
-	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -107,110 +102,61 @@ func parseLatencyFlags(args []string, stderr io.Writer) (latencyOptions, error) 
 	fs.StringVar(&modes, "modes", "false,true", "KAFKA_TRANSACTIONS values to run the bridge with, in order")
 	fs.IntVar(&o.frame, "frame", sim.DefaultBatchSize, "most events per live frame (the simulator's BatchSize)")
 	fs.IntVar(&o.partitions, "partitions", 6, "partitions of the output topic the bench creates")
-	fs.StringVar(&o.bridgeBin, "bridge", "", "bridge binary to run (default: go build of the module root into a temporary directory)")
-	fs.Var(&env, "bridge-env", "NAME=value added to the bridge's environment (repeatable), e.g. -bridge-env KAFKA_LINGER=0s")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (bridge logs) and the topics")
+	bridgeFlags(fs, &o.bridgeBin, &env, &o.keep, "KAFKA_LINGER=0s")
 	fs.StringVar(&o.samples, "samples", "", "write every counted event to this CSV file: transactions, partition, offset, event time (Unix ms), send → append (ms, empty without LogAppendTime), send → receive (ms)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./integration/cmd/bench -latency [flags]\n\nMeasures, at a steady live rate, the time from the upstream's send to the broker's append\nand to a read_committed consumer. KAFKA_BROKERS=host:port,... uses a real cluster instead\nof the embedded broker.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
 	o.modes, o.bridgeEnv = splitList(modes), env
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var bad problems
 	if !(o.rate > 0) || math.IsInf(o.rate, 0) {
-		bad("-rate %v: must be a positive number", o.rate)
+		bad.add("-rate %v: must be a positive number", o.rate)
 	}
 	if o.warmup < 0 || o.duration <= o.warmup {
-		bad("-duration %s must be longer than -warmup %s (not negative)", o.duration, o.warmup)
+		bad.add("-duration %s must be longer than -warmup %s (not negative)", o.duration, o.warmup)
 	}
 	if o.fetchMaxWait < 10*time.Millisecond {
-		bad("-fetch-max-wait %s: franz-go takes at least 10ms", o.fetchMaxWait)
+		bad.add("-fetch-max-wait %s: franz-go takes at least 10ms", o.fetchMaxWait)
 	}
 	if o.drain <= 0 {
-		bad("-drain %s: must be positive", o.drain)
+		bad.add("-drain %s: must be positive", o.drain)
 	}
-	if o.frame < 1 {
-		bad("-frame %d: must be positive", o.frame)
-	}
-	if o.partitions < 1 {
-		bad("-partitions %d: must be positive", o.partitions)
-	}
+	bad.positive("-frame", o.frame)
+	bad.positive("-partitions", o.partitions)
 	if len(o.modes) == 0 {
-		bad("-modes: nothing to run")
+		bad.add("-modes: nothing to run")
 	}
-	for _, m := range o.modes {
-		if _, err := strconv.ParseBool(m); err != nil {
-			bad("-modes: %q is not true or false", m)
-		}
-	}
-	for _, kv := range o.bridgeEnv {
-		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
-			bad("-bridge-env %q: want NAME=value", kv)
-		}
-	}
-	if len(problems) > 0 {
-		return o, errors.New(strings.Join(problems, "; "))
+	bad.modes(o.modes)
+	bad.bridgeEnv(o.bridgeEnv)
+	if err := bad.err(); err != nil {
+		return o, err
 	}
 	return o, nil
 }
 
 // latencyBench is the state shared by the latency runs.
 type latencyBench struct {
-	opts    latencyOptions
-	stderr  io.Writer
-	tmp     string
-	brokers []string
-	real    bool
-	bridge  string
-	runID   string
-	kids    *children
-	csv     *bufio.Writer // -samples, or nil
+	*session
+	opts latencyOptions
+	csv  *bufio.Writer // -samples, or nil
 }
 
 func latencyMain(args []string, stdout, stderr io.Writer) int {
-	opts, err := parseLatencyFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	b := &latencyBench{opts: opts, stderr: stderr, kids: newChildren(), runID: time.Now().UTC().Format("20060102-150405")}
-	defer b.kids.killAll()
-	rep, err := b.run(ctx, args)
-	if rep != nil {
-		rep.print(stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 1
-	}
-	if rep.failed() {
-		return 1
-	}
-	return 0
+	return runMode(args, stdout, stderr, parseLatencyFlags, func(ctx context.Context, opts latencyOptions, s *session) (modeReport, error) {
+		return (&latencyBench{session: s, opts: opts}).run(ctx, args)
+	})
 }
 
 // latencyReport is what the latency mode prints.
 type latencyReport struct {
-	command     string
-	machine     string
-	kafka       string
-	bridgeBuild string
-	opts        latencyOptions
-	commitIvl   string // KAFKA_COMMIT_INTERVAL the bridge runs with
-	realBroker  bool
-	runs        []latencyRun
+	setupInfo
+	opts      latencyOptions
+	commitIvl string // KAFKA_COMMIT_INTERVAL the bridge runs with
+	runs      []latencyRun
 }
 
 func (r *latencyReport) failed() bool {
@@ -222,11 +168,10 @@ func (r *latencyReport) failed() bool {
 	return false
 }
 
-func (b *latencyBench) run(ctx context.Context, args []string) (*latencyReport, error) {
+func (b *latencyBench) run(ctx context.Context, args []string) (modeReport, error) {
 	o := b.opts
 	rep := &latencyReport{
-		command:   "go run ./integration/cmd/bench" + quoteArgs(args),
-		machine:   machineInfo(),
+		setupInfo: newSetupInfo(args),
 		opts:      o,
 		commitIvl: config.Defaults().KafkaCommitInterval + " (default)",
 	}
@@ -235,48 +180,12 @@ func (b *latencyBench) run(ctx context.Context, args []string) (*latencyReport, 
 			rep.commitIvl = v
 		}
 	}
-	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
-		rep.command = "KAFKA_BROKERS=" + env + " " + rep.command
-	}
-	tmp, err := os.MkdirTemp("", "analytics-bridge-latency-")
+	cleanup, err := b.setup(ctx, "analytics-bridge-latency-", o.bridgeBin, true,
+		func() bool { return o.keep || rep.failed() }, &rep.setupInfo)
 	if err != nil {
 		return nil, err
 	}
-	b.tmp = tmp
-	defer func() {
-		if o.keep || rep.failed() {
-			fmt.Fprintf(b.stderr, "bench: logs kept in %s\n", tmp)
-			return
-		}
-		_ = os.RemoveAll(tmp)
-	}()
-
-	if o.bridgeBin != "" {
-		b.bridge, rep.bridgeBuild = o.bridgeBin, "prebuilt "+o.bridgeBin
-	} else {
-		bin, desc, err := buildBridge(ctx, tmp)
-		if err != nil {
-			return nil, err
-		}
-		b.bridge, rep.bridgeBuild = bin, desc
-	}
-
-	if env := strings.TrimSpace(os.Getenv("KAFKA_BROKERS")); env != "" {
-		b.real, b.brokers = true, splitList(env)
-		rep.kafka = "real cluster KAFKA_BROKERS=" + env
-		rep.realBroker = true
-	} else {
-		fake, err := kafkatest.StartEmbedded()
-		if err != nil {
-			return nil, fmt.Errorf("starting the embedded broker: %w", err)
-		}
-		defer fake.Close()
-		b.brokers = fake.ListenAddrs()
-		rep.kafka = "embedded kfake in the bench process, " + strings.Join(b.brokers, ",")
-	}
-	if err := checkCluster(ctx, b.brokers); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 
 	if o.samples != "" {
 		f, err := os.Create(o.samples)
@@ -341,11 +250,7 @@ func (r latencyRun) brief() string {
 // runOne runs the bridge in one mode at the live rate and measures it.
 func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latencyRun) {
 	o := b.opts
-	kind := "notxn"
-	if txn {
-		kind = "txn"
-	}
-	name := fmt.Sprintf("bench-%s-lat-%s-%d", b.runID, kind, i)
+	name := b.name("lat-"+txnKind(txn), i)
 	run.txn, run.name = txn, name
 	topic := name + ".events"
 	ckTopic := name + ".checkpoints"
@@ -381,15 +286,13 @@ func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latency
 	}
 	defer cons.stop()
 
-	logPath := filepath.Join(b.tmp, name+".log")
-	logFile, err := os.Create(logPath)
+	br, err := b.newBridge(name)
 	if err != nil {
 		run.err = err
 		return run
 	}
-	defer logFile.Close()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
+	defer br.stop()
+	if err := br.start(b.session, []string{
 		"ANALYTICS_URL=" + srv.EventsURL(),
 		"ANALYTICS_TOKEN=" + benchToken,
 		"KAFKA_BROKERS=" + strings.Join(b.brokers, ","),
@@ -400,23 +303,12 @@ func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latency
 		"HTTP_ADDR=",
 		"KAFKA_CREATE_TOPICS=true",
 		"KAFKA_TRANSACTIONS=" + strconv.FormatBool(txn),
-	}
-	cmd := exec.Command(b.bridge)
-	cmd.Env = append(env, o.bridgeEnv...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	pr, err := b.kids.start(cmd)
-	if err != nil {
+	}, o.bridgeEnv); err != nil {
 		run.err = err
 		return run
 	}
-	defer func() {
-		if run.exit == "" && !pr.exited() {
-			pr.kill()
-		}
-	}()
 	fail := func(format string, args ...any) latencyRun {
-		msg := fmt.Sprintf(format, args...)
-		run.err = fmt.Errorf("%s (bridge %s, log %s):\n%s", msg, name, logPath, tail(readFile(logPath), 15))
+		run.err = br.failure(format, args...)
 		return run
 	}
 
@@ -426,8 +318,8 @@ func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latency
 		select {
 		case <-ctx.Done():
 			return fail("interrupted")
-		case <-pr.done:
-			return fail("the bridge exited before connecting upstream (%v)", pr.err)
+		case <-br.done:
+			return fail("the bridge exited before connecting upstream (%v)", br.err)
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(connectBy) {
@@ -452,10 +344,10 @@ func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latency
 	var gen genResult
 	select {
 	case gen = <-genDone:
-	case <-pr.done:
+	case <-br.done:
 		cancel()
 		<-genDone
-		return fail("the bridge exited during the run (%v)", pr.err)
+		return fail("the bridge exited during the run (%v)", br.err)
 	}
 	genEnd := time.Now()
 	if gen.err != nil {
@@ -468,15 +360,15 @@ func (b *latencyBench) runOne(ctx context.Context, txn bool, i int) (run latency
 
 	// Wait until every event has reached the consumer.
 	drainBy := time.Now().Add(o.drain)
-	for cons.count() < run.emitted && time.Now().Before(drainBy) && !pr.exited() && ctx.Err() == nil {
+	for cons.count() < run.emitted && time.Now().Before(drainBy) && !br.exited() && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
 	run.loadAfter = loadAverage()
 	run.connections = len(srv.Connections())
-	run.exit = pr.terminate(30 * time.Second)
+	run.exit = br.terminate(30 * time.Second)
 	run.others = meter.others() // the bridge waited for: its CPU is ours
 	cons.stop()
-	run.warns, run.errs, run.msgs = scanLog(logPath)
+	run.warns, run.errs, run.msgs = scanLog(br.log)
 
 	// The counted events: sent from genStart+warmup on.
 	from := genStart.Add(o.warmup)

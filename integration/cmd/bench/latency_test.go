@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,10 @@ func TestQuantilesAndEventTime(t *testing.T) {
 		v = append(v, float64(i))
 	}
 	q := quantiles(v)
-	if want := []float64{500, 900, 990, 999, 1000}; !equalFloats(q, want) {
+	if want := []float64{500, 900, 990, 999, 1000}; !slices.Equal(q, want) {
 		t.Errorf("quantiles = %v, want %v", q, want)
 	}
-	if q := quantiles([]float64{7}); !equalFloats(q, []float64{7, 7, 7, 7, 7}) {
+	if q := quantiles([]float64{7}); !slices.Equal(q, []float64{7, 7, 7, 7, 7}) {
 		t.Errorf("quantiles of one = %v", q)
 	}
 	ev, err := eventTime([]byte(`{"id":"x","topicName":"t","version":"2","timestamp":"2026-11-28T10:15:30.123Z","eventBody":{}}`))
@@ -63,18 +64,6 @@ func TestQuantilesAndEventTime(t *testing.T) {
 	if _, err := eventTime([]byte(`{"id":"x"}`)); err == nil {
 		t.Error("eventTime of an event without a timestamp")
 	}
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSendTimedStamps checks the simulator's send-timed generation as the
@@ -175,25 +164,18 @@ func TestLatencyReport(t *testing.T) {
 		return v
 	}
 	rep := &latencyReport{
-		command: "go run ./integration/cmd/bench -latency", machine: machineInfo(), kafka: "real cluster", bridgeBuild: "prebuilt x",
-		opts: opts, commitIvl: "100ms (default)", realBroker: true,
+		setupInfo: setupInfo{command: "go run ./integration/cmd/bench -latency", machine: machineInfo(), kafka: "real cluster", bridgeBuild: "prebuilt x", realBroker: true},
+		opts:      opts, commitIvl: "100ms (default)",
 		runs: []latencyRun{
 			{txn: false, name: "a", window: 100 * time.Second, appendMs: ms(1, 100), receiveMs: ms(2, 101), emitted: 100, received: 100, connections: 1},
 			{txn: true, name: "b", window: 100 * time.Second, appendMs: ms(1, 100), receiveMs: ms(50, 149), emitted: 100, received: 100, connections: 1},
 		},
 	}
-	var b strings.Builder
-	rep.print(&b)
-	out := b.String()
-	for _, want := range []string{
+	checkPrinted(t, rep,
 		"mode, span                                                        samples  events/s   p50    p90    p99  p99.9  max (ms)\n",
 		"KAFKA_TRANSACTIONS=false  send → broker append (LogAppendTime)        100         1  50.0   90.0   99.0  100.0     100.0\n",
 		"KAFKA_TRANSACTIONS=true  send → read_committed consumer receive       100         1  99.0  139.0  148.0  149.0     149.0\n",
 		"KAFKA_TRANSACTIONS=false: p50 50.0 ms (MISSED), p99 99.0 ms (MISSED)",
 		"KAFKA_TRANSACTIONS=true: p99 148.0 ms (MISSED) (limit 125 ms)",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }

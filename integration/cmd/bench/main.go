@@ -48,7 +48,6 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
-	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -60,6 +59,47 @@ func main() {
 		os.Exit(latencyMain(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(benchMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// modeReport is what a mode prints.
+type modeReport interface {
+	print(w io.Writer)
+	failed() bool
+}
+
+// runMode runs one of the command's modes: it parses the flags with parse,
+// runs run under a context that SIGINT and SIGTERM cancel, prints the
+// report (also a partial one, beside an error) and returns the exit code:
+// 0, 1 when the mode failed, 2 for bad flags.
+func runMode[O any](args []string, stdout, stderr io.Writer,
+	parse func([]string, io.Writer) (O, error),
+	run func(context.Context, O, *session) (modeReport, error),
+) int {
+	opts, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	s := &session{stderr: stderr, kids: newChildren(), runID: time.Now().UTC().Format("20060102-150405")}
+	defer s.kids.killAll()
+	rep, err := run(ctx, opts, s)
+	if rep != nil {
+		rep.print(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	if rep.failed() {
+		return 1
+	}
+	return 0
 }
 
 // options are the command's flags.
@@ -104,67 +144,45 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "bound on each run (0: 2m plus 1ms per event)")
 	fs.DurationVar(&o.poll, "poll", 20*time.Millisecond, "how often the bridge's topic end offsets, RSS and CPU are sampled")
 	fs.DurationVar(&o.settle, "settle", 500*time.Millisecond, "how long the committed end offsets must stay still before the bridge's topic is read back")
-	fs.StringVar(&o.bridgeBin, "bridge", "", "bridge binary to run (default: go build of the module root into a temporary directory)")
-	fs.Var(&env, "bridge-env", "NAME=value added to the bridge's environment (repeatable), e.g. -bridge-env KAFKA_MAX_IN_FLIGHT=50000")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (bridge logs) and the topics")
+	bridgeFlags(fs, &o.bridgeBin, &env, &o.keep, "KAFKA_MAX_IN_FLIGHT=50000")
 	fs.StringVar(&o.heapDir, "heap-profile", "", "directory to save each bridge's heap profile in, taken once every event landed (runs the bridge with PPROF_ENABLED=true on a loopback HTTP_ADDR); read with go tool pprof")
 	fs.Bool("latency", false, "measure latency at a steady live rate instead; its flags: -latency -h")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./integration/cmd/bench [flags]\n\nMeasures the bridge beside a raw WebSocket read and a raw kafka-go produce of the same events.\nKAFKA_BROKERS=host:port,... uses a real cluster instead of the embedded broker.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
 	o.modes, o.raw, o.bridgeEnv = splitList(modes), splitList(raw), env
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if o.events < 1 {
-		bad("-events %d: must be positive", o.events)
-	}
+	var bad problems
+	bad.positive("-events", o.events)
 	if o.eventBytes < 0 {
-		bad("-event-bytes %d: must not be negative", o.eventBytes)
+		bad.add("-event-bytes %d: must not be negative", o.eventBytes)
 	}
-	if o.frame < 1 {
-		bad("-frame %d: must be positive", o.frame)
-	}
-	if o.partitions < 1 {
-		bad("-partitions %d: must be positive", o.partitions)
-	}
-	if o.runs < 1 {
-		bad("-runs %d: must be positive", o.runs)
-	}
-	for _, m := range o.modes {
-		if _, err := strconv.ParseBool(m); err != nil {
-			bad("-modes: %q is not true or false", m)
-		}
-	}
+	bad.positive("-frame", o.frame)
+	bad.positive("-partitions", o.partitions)
+	bad.positive("-runs", o.runs)
+	bad.modes(o.modes)
 	for _, k := range o.raw {
 		if _, ok := rawRows[k]; !ok {
-			bad("-raw: %q is not one of %s", k, strings.Join(rawKinds, ", "))
+			bad.add("-raw: %q is not one of %s", k, strings.Join(rawKinds, ", "))
 		}
 	}
 	switch config.Compression(o.compression) {
 	case config.CompressionNone, config.CompressionGzip, config.CompressionSnappy, config.CompressionLz4, config.CompressionZstd:
 	default:
-		bad("-compression %q: not one of none, gzip, snappy, lz4, zstd", o.compression)
+		bad.add("-compression %q: not one of none, gzip, snappy, lz4, zstd", o.compression)
 	}
-	for _, kv := range o.bridgeEnv {
-		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
-			bad("-bridge-env %q: want NAME=value", kv)
-		}
-	}
+	bad.bridgeEnv(o.bridgeEnv)
 	if o.poll <= 0 || o.settle < 0 {
-		bad("-poll must be positive and -settle not negative")
+		bad.add("-poll must be positive and -settle not negative")
 	}
 	if len(o.modes) == 0 && len(o.raw) == 0 {
-		bad("nothing to run: -modes and -raw are both empty")
+		bad.add("nothing to run: -modes and -raw are both empty")
 	}
-	if len(problems) > 0 {
-		return o, errors.New(strings.Join(problems, "; "))
+	if err := bad.err(); err != nil {
+		return o, err
 	}
 	if o.timeout <= 0 {
 		o.timeout = 2*time.Minute + time.Duration(o.events)*time.Millisecond
@@ -182,113 +200,97 @@ func splitList(s string) []string {
 	return out
 }
 
+// bridgeFlags defines the flags of the bridge runs both modes have:
+// -bridge, -bridge-env (its usage's example being envExample) and -keep.
+func bridgeFlags(fs *flag.FlagSet, bin *string, env *stringList, keep *bool, envExample string) {
+	fs.StringVar(bin, "bridge", "", "bridge binary to run (default: go build of the module root into a temporary directory)")
+	fs.Var(env, "bridge-env", "NAME=value added to the bridge's environment (repeatable), e.g. -bridge-env "+envExample)
+	fs.BoolVar(keep, "keep", false, "keep the temporary directory (bridge logs) and the topics")
+}
+
+// parseArgs parses args with fs and refuses positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+// problems collects what is wrong with the flags, in order.
+type problems []string
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
+func (p *problems) positive(name string, v int) {
+	if v < 1 {
+		p.add("%s %d: must be positive", name, v)
+	}
+}
+
+// modes reports the -modes values that are not true or false.
+func (p *problems) modes(modes []string) {
+	for _, m := range modes {
+		if _, err := strconv.ParseBool(m); err != nil {
+			p.add("-modes: %q is not true or false", m)
+		}
+	}
+}
+
+// bridgeEnv reports the -bridge-env values that are not NAME=value.
+func (p *problems) bridgeEnv(env []string) {
+	for _, kv := range env {
+		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
+			p.add("-bridge-env %q: want NAME=value", kv)
+		}
+	}
+}
+
+// err is every problem in one error, or nil.
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(p, "; "))
+}
+
 // bench is the state shared by every run.
 type bench struct {
+	*session
 	opts    options
-	stderr  io.Writer
-	tmp     string
-	brokers []string
-	real    bool
 	sim     *sim.Server
 	token   string
 	since   time.Time // the backlog's first event time
 	records string    // file of the backlog's records, for the raw producers
 	ids     map[string]struct{}
 	sizes   sizeStats
-	bridge  string // binary
-	runID   string
-	kids    *children
 }
 
 const benchToken = "bench-token"
 
 func benchMain(args []string, stdout, stderr io.Writer) int {
-	opts, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	b := &bench{opts: opts, stderr: stderr, kids: newChildren(), runID: time.Now().UTC().Format("20060102-150405")}
-	defer b.kids.killAll()
-	rep, err := b.run(ctx, args)
-	if rep != nil {
-		rep.print(stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 1
-	}
-	if rep.failed() {
-		return 1
-	}
-	return 0
+	return runMode(args, stdout, stderr, parseFlags, func(ctx context.Context, opts options, s *session) (modeReport, error) {
+		return (&bench{session: s, opts: opts}).run(ctx, args)
+	})
 }
 
 // run prepares everything, runs every row -runs times and returns the
 // report. Whatever it started is stopped when it returns.
-func (b *bench) run(ctx context.Context, args []string) (*report, error) {
+func (b *bench) run(ctx context.Context, args []string) (modeReport, error) {
 	o := b.opts
 	rep := &report{
-		command:   "go run ./integration/cmd/bench" + quoteArgs(args),
-		machine:   machineInfo(),
+		setupInfo: newSetupInfo(args),
 		loadStart: loadAverage(),
 		opts:      o,
 	}
-	if env := os.Getenv("KAFKA_BROKERS"); env != "" {
-		rep.command = "KAFKA_BROKERS=" + env + " " + rep.command
-	}
-
-	tmp, err := os.MkdirTemp("", "analytics-bridge-bench-")
+	cleanup, err := b.setup(ctx, "analytics-bridge-bench-", o.bridgeBin, len(o.modes) > 0,
+		func() bool { return o.keep || rep.failed() }, &rep.setupInfo)
 	if err != nil {
 		return nil, err
 	}
-	b.tmp = tmp
-	defer func() {
-		if o.keep || rep.failed() {
-			fmt.Fprintf(b.stderr, "bench: logs kept in %s\n", tmp)
-			return
-		}
-		_ = os.RemoveAll(tmp)
-	}()
-
-	// The bridge binary, built as a user builds it.
-	if len(o.modes) > 0 {
-		if o.bridgeBin != "" {
-			b.bridge = o.bridgeBin
-			rep.bridgeBuild = "prebuilt " + o.bridgeBin
-		} else {
-			bin, desc, err := buildBridge(ctx, tmp)
-			if err != nil {
-				return nil, err
-			}
-			b.bridge, rep.bridgeBuild = bin, desc
-		}
-	}
-
-	// The cluster.
-	if env := strings.TrimSpace(os.Getenv("KAFKA_BROKERS")); env != "" {
-		b.real = true
-		b.brokers = splitList(env)
-		rep.kafka = "real cluster KAFKA_BROKERS=" + env
-		rep.realBroker = true
-	} else {
-		fake, err := kafkatest.StartEmbedded()
-		if err != nil {
-			return nil, fmt.Errorf("starting the embedded broker: %w", err)
-		}
-		defer fake.Close()
-		b.brokers = fake.ListenAddrs()
-		rep.kafka = "embedded kfake in the bench process, " + strings.Join(b.brokers, ",")
-	}
-	if err := checkCluster(ctx, b.brokers); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 
 	// The simulator, with the whole backlog generated before any reader
 	// connects, and live generation stopped.
@@ -314,7 +316,7 @@ func (b *bench) run(ctx context.Context, args []string) (*report, error) {
 	if len(ledger) != o.events {
 		return nil, fmt.Errorf("the simulator holds %d events, want %d", len(ledger), o.events)
 	}
-	b.records = filepath.Join(tmp, "records.bin")
+	b.records = filepath.Join(b.tmp, "records.bin")
 	if b.ids, b.sizes, err = writeRecords(b.records, ledger); err != nil {
 		return nil, err
 	}

@@ -283,16 +283,26 @@ func codec(c string) kafka.Compression {
 	return 0
 }
 
+// loadRecords reads the records file and returns the records and a result
+// whose BaseKiB is this process's RSS with them loaded.
+func loadRecords(path string) ([]kafka.Message, childResult, error) {
+	msgs, err := readRecords(path)
+	if err != nil {
+		return nil, childResult{}, err
+	}
+	var res childResult
+	_, res.BaseKiB, _ = memStatus("self")
+	return msgs, res, nil
+}
+
 // produceWriter writes every record with one kafka.Writer.WriteMessages
 // call; the Writer partitions (murmur2), batches and sends one request per
 // partition at a time.
 func produceWriter(ctx context.Context, p childParams) (childResult, error) {
-	msgs, err := readRecords(p.Records)
+	msgs, res, err := loadRecords(p.Records)
 	if err != nil {
-		return childResult{}, err
+		return res, err
 	}
-	var res childResult
-	_, res.BaseKiB, _ = memStatus("self")
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(p.Brokers...),
 		Topic:        p.Topic,
@@ -328,12 +338,10 @@ func recordSize(m *kafka.Message) int {
 // per partition, one request in flight each, batches cut as the bridge
 // cuts them (no linger needed: the records are all there).
 func produceClient(ctx context.Context, p childParams) (childResult, error) {
-	msgs, err := readRecords(p.Records)
+	msgs, res, err := loadRecords(p.Records)
 	if err != nil {
-		return childResult{}, err
+		return res, err
 	}
-	var res childResult
-	_, res.BaseKiB, _ = memStatus("self")
 	all := make([]int, p.Partitions)
 	for i := range all {
 		all[i] = i

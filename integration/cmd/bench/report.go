@@ -98,18 +98,14 @@ func median(v []float64) float64 {
 
 // report is everything the bench prints.
 type report struct {
-	command     string
-	machine     string
-	loadStart   string
-	loadEnd     string
-	others      float64 // cores other processes kept busy during the runs
-	realBroker  bool
-	opts        options
-	kafka       string
-	bridgeBuild string
-	backlog     string
-	sizes       sizeStats
-	rows        []rowSummary
+	setupInfo
+	loadStart string
+	loadEnd   string
+	others    float64 // cores other processes kept busy during the runs
+	opts      options
+	backlog   string
+	sizes     sizeStats
+	rows      []rowSummary
 }
 
 func (r *report) failed() bool {

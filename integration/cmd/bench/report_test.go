@@ -28,11 +28,8 @@ func TestReportTable(t *testing.T) {
 		{ok(60000, 65536, 4*time.Second)},
 		{},
 	}
-	rep := &report{command: "go run ./integration/cmd/bench", machine: machineInfo(), loadStart: "0.1 0.2 0.3", opts: opts, rows: summarise(rows, results)}
-	var b strings.Builder
-	rep.print(&b)
-	out := b.String()
-	for _, want := range []string{
+	rep := &report{setupInfo: setupInfo{command: "go run ./integration/cmd/bench", machine: machineInfo()}, loadStart: "0.1 0.2 0.3", opts: opts, rows: summarise(rows, results)}
+	checkPrinted(t, rep,
 		"run                                       events/s  ratio to min(a,b)   peak RSS  CPU µs/event\n",
 		"a   WebSocket read, encoding/json split    200,000               1.67   10.0 MiB          5.00\n",
 		"b'  kafka-go Client.Produce, acks=all      120,000               1.00  100.0 MiB         10.00  1 of 2 runs failed\n",
@@ -41,11 +38,7 @@ func TestReportTable(t *testing.T) {
 		"min(a,b) = min(a' 400,000, b' 120,000) = 120,000 events/s",
 		"bridge, KAFKA_TRANSACTIONS=true: 0.50 of min(a,b)",
 		"run 2: FAILED: child: killed\n      details",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	if !rep.failed() {
 		t.Error("a failed run does not fail the report")
 	}
@@ -67,5 +60,18 @@ func TestFlags(t *testing.T) {
 	}
 	if perSec(1234567.4) != "1,234,567" || perSec(999) != "999" || mib(1536) != "1.5 MiB" {
 		t.Errorf("formatting: %s %s %s", perSec(1234567.4), perSec(999), mib(1536))
+	}
+}
+
+// checkPrinted checks that what rep prints contains every one of wants.
+func checkPrinted(t *testing.T, rep modeReport, wants ...string) {
+	t.Helper()
+	var b strings.Builder
+	rep.print(&b)
+	out := b.String()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
 	}
 }
