@@ -39,6 +39,12 @@ type transaction struct {
 	fullAt  int
 
 	checkpointSeq int32 // owned by commit (which holds the gate exclusively)
+	// unanswered is a checkpoint batch sent with checkpointSeq whose
+	// outcome is unknown (its commit was cancelled or timed out): the
+	// broker may hold it. It is sent again, same bytes, before any other
+	// checkpoint, or a new record with the same sequence would be taken
+	// for it and silently dropped as a duplicate.
+	unanswered []byte
 }
 
 type pendingAck struct {
@@ -114,9 +120,23 @@ func (t *transaction) fullCh() <-chan struct{} { return t.full }
 // checkpoint into the transaction and commits. With nothing new and force
 // unset it commits nothing and returns false. It returns the position it
 // committed.
-func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool) (checkpoint.Position, bool, error) {
+func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, position func() checkpoint.Position, force bool) (_ checkpoint.Position, _ bool, err error) {
 	t.gate.Lock()
 	defer t.gate.Unlock()
+	defer func() {
+		if err != nil {
+			// The broker may or may not have ended the transaction (an
+			// EndTxn cancelled in flight can still commit): the next write
+			// adds its partitions again, which is harmless if they are
+			// still in the open transaction, and needed if a new one began.
+			// Otherwise the final commit of a stop could write a record
+			// outside any transaction the coordinator knows, holding the
+			// partition's last stable offset until the timeout.
+			t.mu.Lock()
+			clear(t.added)
+			t.mu.Unlock()
+		}
+	}()
 	t.mu.Lock()
 	pending := t.pending
 	t.pending = nil
@@ -138,11 +158,19 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 			return pos, false, err
 		}
 	}
+	if t.unanswered != nil {
+		if _, err := sendBatch(ctx, t.pid, tp, t.unanswered, t.timeout); err != nil {
+			return pos, false, fmt.Errorf("writing an earlier checkpoint again: %w", err)
+		}
+		t.unanswered = nil
+		t.checkpointSeq++
+	}
 	encoded, err := t.pid.Encode([]kafka.Record{rec}, 0, t.checkpointSeq)
 	if err != nil {
 		return pos, false, err
 	}
 	if _, err := sendBatch(ctx, t.pid, tp, encoded, t.timeout); err != nil {
+		t.unanswered = encoded
 		return pos, false, fmt.Errorf("writing the checkpoint: %w", err)
 	}
 	t.checkpointSeq++

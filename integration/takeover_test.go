@@ -8,11 +8,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
@@ -244,4 +249,47 @@ func TestStopWhileAnEpochBegins(t *testing.T) {
 	}
 	h.start()
 	requireExactlyOnce(t, h.waitDelivered())
+}
+
+// TestStopWhileACheckpointIsUnanswered stops the bridge while a commit's
+// checkpoint batch was appended by the broker but not answered (the answer
+// is REQUEST_TIMED_OUT after the append). The stop's final checkpoint must
+// still be written: sent with the same sequence number, it would be taken
+// for the unanswered batch and dropped as a duplicate, and the committed
+// checkpoint would stay the unanswered one, not marked stopped.
+func TestStopWhileACheckpointIsUnanswered(t *testing.T) {
+	k := embeddedCluster(t)
+	h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, nil)
+	admin, err := bridge.NewAdmin(h.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.start()
+	h.waitOurs(200)
+
+	var faulting atomic.Bool
+	faulting.Store(true)
+	hits := k.Fake.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: h.env.CheckpointTopic, Err: kerr.RequestTimedOut, Count: -1,
+		When: func(kmsg.Request) bool { return faulting.Load() }})
+	defer hits.Remove()
+	if err := hits.Wait(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	// A commit now resends its appended but unanswered checkpoint batch.
+	r.cancel()
+	faulting.Store(false)
+	var runErr error
+	select {
+	case runErr = <-r.done:
+		r.done <- runErr
+	case <-time.After(waitLimit):
+		t.Fatal("the bridge did not stop")
+	}
+	if runErr != nil {
+		t.Fatalf("stop: %v", runErr)
+	}
+	pos, err := admin.Show(t.Context())
+	if err != nil || !pos.Stopped {
+		t.Fatalf("checkpoint after the stop: %+v, %v; want the final one, marked stopped", pos, err)
+	}
 }
