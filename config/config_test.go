@@ -82,22 +82,27 @@ func TestProblemsNameEveryBadVariable(t *testing.T) {
 			[]string{`KAFKA_TRANSACTIONS: "maybe"`, "KAFKA_COMMIT_INTERVAL: must be shorter than KAFKA_TRANSACTION_TIMEOUT"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := valid()
-			tt.mutate(&env)
-			_, err := env.Validate()
-			if err == nil {
-				t.Fatal("Validate accepted an invalid environment")
-			}
-			if !errors.Is(err, config.ErrInvalid) {
-				t.Errorf("error %v does not wrap ErrInvalid", err)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { requireProblems(t, tt.mutate, tt.want) })
+	}
+}
+
+// requireProblems validates valid() changed by mutate and requires an
+// ErrInvalid error that contains every one of want.
+func requireProblems(t *testing.T, mutate func(*config.Env), want []string) {
+	t.Helper()
+	env := valid()
+	mutate(&env)
+	_, err := env.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted an invalid environment")
+	}
+	if !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("error %v does not wrap ErrInvalid", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
 	}
 }
 
