@@ -80,13 +80,12 @@ func explain(err error, cfg config.Config) string {
 		}
 	}
 
-	var verify *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var notTLS tls.RecordHeaderError
 	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &verify) && errors.As(verify.Err, &unknownCA):
+	case errors.As(err, &unknownCA): // also inside a *tls.CertificateVerificationError
 		if cfg.KafkaSecurity.TLS != nil && cfg.KafkaSecurity.TLS.CAFile != "" {
 			return "the broker's certificate is not signed by a CA in KAFKA_TLS_CA_FILE: set it to the CA that signs the cluster's certificates"
 		}
