@@ -144,11 +144,7 @@ func newUpstreamTransport(u config.Upstream) (*http.Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upstream TLS: %s: %w", tlsFilesVariable(u.TLS), err)
 	}
-	proxy := u.Proxy.ProxyFunc()
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = tc
-	t.Proxy = func(req *http.Request) (*url.URL, error) { return proxy(req.URL) }
-	return t, nil
+	return tlsconf.HTTPTransport(tc, u.Proxy), nil
 }
 
 // tlsFilesVariable names the variable whose file tlsconf.Client could not

@@ -12,7 +12,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
@@ -48,9 +47,7 @@ func New(cfg config.Config) (Dial, error) {
 	switch m := sec.SASL; m.Mechanism {
 	case config.SASLNone:
 	case config.SASLOAuthBearer:
-		proxy := cfg.Upstream.Proxy.ProxyFunc()
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
+		transport := tlsconf.HTTPTransport(nil, cfg.Upstream.Proxy)
 		d.SASL = newOAuthBearer(m.OAuth, &http.Client{Transport: transport, Timeout: tokenFetchTimeout})
 	default:
 		d.SASL = &passwordMechanism{mechanism: m.Mechanism, username: m.Username, password: m.Password, passwordFile: m.PasswordFile}

@@ -2,7 +2,8 @@
 // *tls.Config from PEM files (config.TLSFiles) and re-reads a client
 // certificate when its files change, so that a rotated certificate (a
 // renewed Kubernetes Secret) is presented on the next connection without a
-// restart.
+// restart. It also builds the HTTP transports that carry such a
+// configuration beside the proxy settings.
 package tlsconf
 
 import (
@@ -10,9 +11,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
@@ -114,4 +119,15 @@ func (k *keyPair) get() (*tls.Certificate, error) {
 	}
 	k.current, k.stamp = &pair, stamp
 	return k.current, nil
+}
+
+// HTTPTransport is Go's default transport with tc (nil: Go's default TLS)
+// and the proxy settings, which are asked about the URL the transport is
+// given.
+func HTTPTransport(tc *tls.Config, proxy httpproxy.Config) *http.Transport {
+	proxyFor := proxy.ProxyFunc()
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = tc
+	t.Proxy = func(req *http.Request) (*url.URL, error) { return proxyFor(req.URL) }
+	return t
 }
