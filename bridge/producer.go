@@ -185,11 +185,12 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 				open = false
 				break
 			}
-			if size+r.size() > p.cfg.batchBytes {
+			rsize := r.size()
+			if size+rsize > p.cfg.batchBytes {
 				carry = r // starts the next batch
 				break
 			}
-			batch, size = append(batch, r), size+r.size()
+			batch, size = append(batch, r), size+rsize
 		}
 		linger.Stop()
 
@@ -197,7 +198,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 			failed = errProducerStopped
 		}
 		if failed == nil {
-			failed = p.write(tp, batch, &seq)
+			failed = p.write(tp, batch, size, &seq)
 		}
 		lastWritten = time.Now()
 		if failed != nil {
@@ -214,9 +215,9 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 	}
 }
 
-// write sends one batch, inside the open transaction when there is one,
-// and acknowledges its records.
-func (p *producer) write(tp topicPartition, batch []*outRecord, seq *int32) error {
+// write sends one batch of size bytes (outRecord.size), inside the open
+// transaction when there is one, and acknowledges its records.
+func (p *producer) write(tp topicPartition, batch []*outRecord, size int, seq *int32) error {
 	ack := p.onAck
 	if p.tx != nil {
 		if err := p.tx.enter(p.ctx, tp); err != nil {
@@ -231,10 +232,6 @@ func (p *producer) write(tp topicPartition, batch []*outRecord, seq *int32) erro
 		return err
 	}
 	if p.cfg.observe != nil {
-		size := 0
-		for _, r := range batch {
-			size += r.size()
-		}
 		p.cfg.observe(len(batch), size, time.Since(started))
 	}
 	for i, r := range batch {
