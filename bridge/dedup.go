@@ -392,7 +392,7 @@ type keyTime struct {
 // their event times. The tracker's mutex guards it.
 type dedupWindow struct {
 	keys     map[string]time.Time
-	arrivals []keyTime // keys in the order they were added, for pruning
+	arrivals fifo[keyTime] // keys in the order they were added, for pruning
 }
 
 // newDedupWindow starts a window with the keys a tail scan found.
@@ -411,7 +411,7 @@ func (w *dedupWindow) seen(key string) bool {
 
 func (w *dedupWindow) add(key string, tm time.Time) {
 	w.keys[key] = tm
-	w.arrivals = append(w.arrivals, keyTime{key, tm})
+	w.arrivals.push(keyTime{key, tm})
 }
 
 // remove forgets a key whose record could not be queued after all.
@@ -422,13 +422,14 @@ func (w *dedupWindow) len() int { return len(w.keys) }
 // prune drops the keys of events older than cutoff.
 func (w *dedupWindow) prune(cutoff time.Time) {
 	n := 0
-	for n < len(w.arrivals) && w.arrivals[n].time.Before(cutoff) {
-		if tm, ok := w.keys[w.arrivals[n].key]; ok && tm.Before(cutoff) {
-			delete(w.keys, w.arrivals[n].key)
+	for n < w.arrivals.len() && w.arrivals.at(n).time.Before(cutoff) {
+		a := w.arrivals.at(n)
+		if tm, ok := w.keys[a.key]; ok && tm.Before(cutoff) {
+			delete(w.keys, a.key)
 		}
 		n++
 	}
-	w.arrivals = w.arrivals[n:]
+	w.arrivals.pop(n)
 }
 
 // pruneBefore is the time before which no connection can resend an event:

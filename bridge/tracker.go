@@ -33,10 +33,10 @@ type tracker struct {
 
 	mu        sync.Mutex // guards everything below
 	base      checkpoint.Position
-	floor     time.Time // no Since before this: an acknowledged gap marker's end
-	dialFloor time.Time // no connection before this: a gap marker's end, acknowledged or not
-	items     []item    // not yet popped, in arrival order
-	firstSeq  uint64    // seq of items[0]
+	floor     time.Time  // no Since before this: an acknowledged gap marker's end
+	dialFloor time.Time  // no connection before this: a gap marker's end, acknowledged or not
+	items     fifo[item] // not yet popped, in arrival order
+	firstSeq  uint64     // seq of the oldest item
 	nextSeq   uint64
 	highWater time.Time
 	below     time.Time
@@ -138,12 +138,12 @@ func (t *tracker) begin(tm time.Time, key string, partition, size int) uint64 {
 func (t *tracker) withdraw(seq uint64, key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	last := len(t.items) - 1
+	last := t.items.len() - 1
 	if last < 0 || seq != t.nextSeq-1 || seq != t.firstSeq+uint64(last) {
 		return // not the latest: leave it pending, the prefix stops there
 	}
-	t.slots.release(t.items[last].held)
-	t.items = t.items[:last]
+	t.slots.release(t.items.at(last).held)
+	t.items.dropLast()
 	t.nextSeq--
 	if key != "" {
 		t.window.remove(key)
@@ -161,10 +161,10 @@ func (t *tracker) duplicate(tm time.Time) {
 }
 
 func (t *tracker) push(it item) uint64 {
-	if len(t.items) == 0 {
+	if t.items.len() == 0 {
 		t.firstSeq = t.nextSeq
 	}
-	t.items = append(t.items, it)
+	t.items.push(it)
 	seq := t.nextSeq
 	t.nextSeq++
 	return seq
@@ -175,7 +175,7 @@ func (t *tracker) push(it item) uint64 {
 func (t *tracker) complete(seq uint64, offset int64, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	it := &t.items[seq-t.firstSeq]
+	it := t.items.at(int(seq - t.firstSeq))
 	t.slots.release(it.held)
 	it.held = 0
 	if err != nil {
@@ -192,8 +192,8 @@ func (t *tracker) complete(seq uint64, offset int64, err error) {
 // pop advances the acknowledged prefix.
 func (t *tracker) pop() {
 	n := 0
-	for n < len(t.items) && t.items[n].done {
-		it := t.items[n]
+	for n < t.items.len() && t.items.at(n).done {
+		it := t.items.at(n)
 		// An event dated in the future (a skewed clock upstream) must not
 		// drag since ahead of the upstream's now, or every reconnect would
 		// be refused as "since in the future"; it still counts in `below`.
@@ -220,11 +220,8 @@ func (t *tracker) pop() {
 	if n == 0 {
 		return
 	}
-	t.items = t.items[n:]
+	t.items.pop(n)
 	t.firstSeq += uint64(n)
-	if len(t.items) == 0 {
-		t.items = nil // let the backing array go
-	}
 }
 
 // fail ends the epoch's acknowledgements with err (a commit that failed).
@@ -311,5 +308,5 @@ func (t *tracker) pruneLocked(since time.Time) {
 func (t *tracker) stats() (pending, delivered int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.items), t.window.len()
+	return t.items.len(), t.window.len()
 }
