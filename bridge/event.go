@@ -23,8 +23,16 @@ type event struct {
 	// its canonical content when it has none.
 	DedupKey string
 	// RecordKey is the Kafka record key (partitioning); the dedup key unless
-	// PARTITION_KEY_FIELD names a field the event has.
+	// PARTITION_KEY_FIELD names a field the event has. It is only read.
 	RecordKey []byte
+}
+
+// readOnlyBytes returns the bytes of s without copying them, for record
+// keys and header values, which are only ever read (encoded into a batch):
+// one allocation serves an event's dedup key, record key and dedup header.
+// Nothing may write to the result.
+func readOnlyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // rejected is a frame or event that cannot be delivered as an event; it goes
@@ -77,36 +85,46 @@ const (
 //
 // An event's Raw is a window on frame; its keys are copies, so that they
 // (in the dedup window, for instance) never keep the frame alive.
+//
+// The frame is read twice: gjson validates it, then one scan (scan.go)
+// splits it and reads every element's fields.
 func (d decoder) walk(frame []byte, onEvent func(event) error, onReject func(rejected) error) (control, error) {
 	trimmed := bytes.TrimSpace(frame)
 	if !gjson.ValidBytes(trimmed) {
 		return controlNone, onReject(rejected{Raw: frame, Reason: reasonNotJSON})
 	}
-	// gjson reads strings: read the frame's bytes as one instead of copying
-	// up to MAX_FRAME_BYTES. The frame is never modified, and whatever is
-	// kept from it is either a window on the bytes (Raw) or copied out
-	// (keys, reasons).
-	root := gjson.Parse(unsafe.String(unsafe.SliceData(trimmed), len(trimmed)))
-	fw := frameWalk{d: d, frame: trimmed, onEvent: onEvent, onReject: onReject}
-	var err error
-	switch {
-	case root.IsArray():
-		root.ForEach(func(_, el gjson.Result) bool {
-			err = fw.element(el)
-			return err == nil
-		})
-	case root.IsObject():
-		err = fw.element(root)
+	fw := frameWalk{
+		d: d, frame: trimmed, onEvent: onEvent, onReject: onReject,
+		plan: newScanPlan([numSlots]string{slotTopic: "topicName", slotTime: d.TimeField, slotID: d.IDField, slotPartition: d.PartitionField}),
+	}
+	b := trimmed
+	switch b[0] {
+	case '[':
+		i := skipSpace(b, 1)
+		for b[i] != ']' {
+			end, err := fw.element(i)
+			if err != nil {
+				return fw.control, err
+			}
+			i = skipSpace(b, end)
+			if b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+		}
+		return fw.control, nil
+	case '{':
+		_, err := fw.element(0)
+		return fw.control, err
 	default:
 		return controlNone, onReject(rejected{Raw: frame, Reason: reasonScalar})
 	}
-	return fw.control, err
 }
 
 // frameWalk is the state of one walk.
 type frameWalk struct {
 	d        decoder
 	frame    []byte // trimmed
+	plan     scanPlan
 	onEvent  func(event) error
 	onReject func(rejected) error
 	control  control
@@ -115,49 +133,54 @@ type frameWalk struct {
 	noTime, nullTime string
 }
 
-func (fw *frameWalk) element(el gjson.Result) error {
-	raw := rawOf(fw.frame, el)
-	if !el.IsObject() {
-		return fw.onReject(rejected{Raw: raw, Reason: reasonNotAnEvent})
+// element decodes the element starting at frame[i] and returns the index
+// just past it.
+func (fw *frameWalk) element(i int) (int, error) {
+	if fw.frame[i] != '{' {
+		end := skipValue(fw.frame, i)
+		return end, fw.onReject(rejected{Raw: fw.frame[i:end:end], Reason: reasonNotAnEvent})
 	}
-	topic := el.Get("topicName").String()
+	var f fields
+	end := fw.plan.scanObject(fw.frame, i, -1, &f)
+	raw := fw.frame[i:end:end]
+	topic := fw.plan.result(fw.frame, raw, &f, slotTopic).String()
 	switch {
 	case topic == "channel.metadata":
-		return nil
+		return end, nil
 	case topic == "v2.system.socket_closing":
 		fw.control = max(fw.control, controlSocketClosing)
-		return nil
+		return end, nil
 	case topic == "v2.system.token_revoked":
 		fw.control = controlTokenRevoked
-		return nil
+		return end, nil
 	case strings.HasPrefix(topic, "v2.system."):
-		return nil
+		return end, nil
 	}
-	ev, reason := fw.event(raw, el)
+	ev, reason := fw.event(raw, &f)
 	if reason != "" {
-		return fw.onReject(rejected{Raw: raw, Reason: reason})
+		return end, fw.onReject(rejected{Raw: raw, Reason: reason})
 	}
-	return fw.onEvent(ev)
+	return end, fw.onEvent(ev)
 }
 
 // event builds the event of raw, or returns why it cannot be one.
-func (fw *frameWalk) event(raw []byte, el gjson.Result) (event, string) {
+func (fw *frameWalk) event(raw []byte, f *fields) (event, string) {
 	d := &fw.d
-	t, err := parseTime(el.Get(d.TimeField))
+	t, err := parseTime(fw.plan.result(fw.frame, raw, f, slotTime))
 	if err != nil {
 		return event{}, fw.timeReason(err)
 	}
 	ev := event{Raw: raw, Time: t}
 	var id gjson.Result
 	if d.IDField != "" {
-		id = el.Get(d.IDField)
+		id = fw.plan.result(fw.frame, raw, f, slotID)
 	}
 	if ev.DedupKey, err = dedupKey(raw, id); err != nil {
 		return event{}, err.Error()
 	}
-	ev.RecordKey = []byte(ev.DedupKey)
+	ev.RecordKey = readOnlyBytes(ev.DedupKey)
 	if d.PartitionField != "" {
-		if pk := el.Get(d.PartitionField); pk.Exists() && pk.Type != gjson.Null && pk.String() != "" {
+		if pk := fw.plan.result(fw.frame, raw, f, slotPartition); pk.Exists() && pk.Type != gjson.Null && pk.String() != "" {
 			ev.RecordKey = []byte(pk.String())
 		}
 	}
@@ -183,15 +206,6 @@ func (fw *frameWalk) timeReason(err error) string {
 	return prefix() + err.Error()
 }
 
-// rawOf returns the bytes of el inside frame without copying.
-func rawOf(frame []byte, el gjson.Result) []byte {
-	end := el.Index + len(el.Raw)
-	if el.Index >= 0 && end <= len(frame) && string(frame[el.Index:end]) == el.Raw {
-		return frame[el.Index:end:end]
-	}
-	return []byte(el.Raw)
-}
-
 // parseTime's errors that do not depend on the content.
 var (
 	errNoTime   = errors.New("missing")
@@ -204,20 +218,24 @@ func parseTime(v gjson.Result) (time.Time, error) {
 	switch v.Type {
 	case gjson.String:
 		s := v.Str
-		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return inRFC3339Range(time.UnixMilli(ms).UTC(), strconv.Quote(s))
+		// Only a string that can be epoch milliseconds goes to ParseInt:
+		// its error for an RFC 3339 time cost four allocations per event.
+		if isInteger(s) {
+			if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return inRFC3339Range(time.UnixMilli(ms).UTC(), s, true)
+			}
 		}
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor epoch milliseconds", s)
 		}
-		return inRFC3339Range(t.UTC(), strconv.Quote(s))
+		return inRFC3339Range(t.UTC(), s, true)
 	case gjson.Number:
 		ms, err := strconv.ParseInt(v.Raw, 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%s is not whole epoch milliseconds", v.Raw)
 		}
-		return inRFC3339Range(time.UnixMilli(ms).UTC(), v.Raw)
+		return inRFC3339Range(time.UnixMilli(ms).UTC(), v.Raw, false)
 	case gjson.Null:
 		if v.Exists() {
 			return time.Time{}, errNullTime
@@ -228,11 +246,33 @@ func parseTime(v gjson.Result) (time.Time, error) {
 	}
 }
 
+// isInteger reports whether s has the form strconv.ParseInt accepts in base
+// 10: an optional sign and at least one digit.
+func isInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // inRFC3339Range accepts a UTC event time only in the years 0000-9999: the
 // record header (bridge-event-time, read back by the tail scan) and the
 // checkpoint write it in RFC 3339, which has no other years.
-func inRFC3339Range(t time.Time, text string) (time.Time, error) {
+// The text is the time as written, quoted in the error when it was a JSON
+// string (quoting it only then spares the common case an allocation).
+func inRFC3339Range(t time.Time, text string, quoted bool) (time.Time, error) {
 	if y := t.Year(); y < 0 || y > 9999 {
+		if quoted {
+			text = strconv.Quote(text)
+		}
 		return time.Time{}, fmt.Errorf("%s is outside the years 0000-9999 UTC", text)
 	}
 	return t, nil

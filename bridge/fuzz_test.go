@@ -104,6 +104,7 @@ func FuzzDecodeFrame(f *testing.F) {
 func fuzzDecodeFrame(t *testing.T, frame []byte, which uint8) {
 	d := fuzzDecoders[int(which)%len(fuzzDecoders)]
 	got := decodeAll(d, frame)
+	checkMatchesReference(t, d, frame, got)
 	checkDecoded(t, d, frame, got)
 	checkWalkOrder(t, frame, got)
 	checkWalkStops(t, d, frame, len(got.calls), int(which)/len(fuzzDecoders))
