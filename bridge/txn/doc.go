@@ -1,9 +1,9 @@
 // Package txn owns Kafka's idempotent and transactional producer protocol,
 // built on kafka-go's low-level requests (kafka-go has no such producer):
 // the producer identity (InitProducerID), record batches that carry the
-// identity and a sequence number (EncodeBatch), the transaction control
-// requests (AddPartitionsToTxn, EndTxn) with their retries, and one table
-// that classifies every error the broker can answer (Classify).
+// identity and a sequence number (Encoder, EncodeBatch), the transaction
+// control requests (AddPartitionsToTxn, EndTxn) with their retries, and one
+// table that classifies every error the broker can answer (Classify).
 //
 // Invariants (each prevents a duplicate or a lost event):
 //   - A batch's sequence numbers advance only on a definite success; after

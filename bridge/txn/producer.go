@@ -63,9 +63,17 @@ func (p *Producer) Transactional() bool { return p.txnID != "" }
 // TransactionalID returns the transactional id ("" when idempotent only).
 func (p *Producer) TransactionalID() string { return p.txnID }
 
-// Encode encodes records as a batch of this producer starting at seq.
+// Encode encodes records as a batch of this producer starting at seq. The
+// bytes are the caller's to keep (a checkpoint batch whose answer was lost
+// is sent again later).
 func (p *Producer) Encode(records []kafka.Record, codec kafka.Compression, seq int32) ([]byte, error) {
 	return EncodeBatch(records, codec, p.id, seq, p.Transactional())
+}
+
+// EncodeWith encodes records as a batch of this producer starting at seq,
+// into e's buffers: the bytes are valid until e encodes again.
+func (p *Producer) EncodeWith(e *Encoder, records []Record, codec kafka.Compression, seq int32) ([]byte, error) {
+	return e.Encode(records, codec, p.id, seq, p.Transactional())
 }
 
 // Produce sends one encoded batch once and returns the offset of its first
