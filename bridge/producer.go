@@ -136,6 +136,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 	var seq int32
 	var carry *outRecord // read, but did not fit the previous batch
 	batch := make([]*outRecord, 0, p.cfg.batchSize)
+	enc := &batchEncoder{records: make([]txn.Record, 0, p.cfg.batchSize)}
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
 	var lastWritten time.Time // when the last request was answered
@@ -198,7 +199,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 			failed = errProducerStopped
 		}
 		if failed == nil {
-			failed = p.write(tp, batch, size, &seq)
+			failed = p.write(tp, batch, size, &seq, enc)
 		}
 		lastWritten = time.Now()
 		if failed != nil {
@@ -217,7 +218,7 @@ func (p *producer) run(tp topicPartition, q chan *outRecord) {
 
 // write sends one batch of size bytes (outRecord.size), inside the open
 // transaction when there is one, and acknowledges its records.
-func (p *producer) write(tp topicPartition, batch []*outRecord, size int, seq *int32) error {
+func (p *producer) write(tp topicPartition, batch []*outRecord, size int, seq *int32, enc *batchEncoder) error {
 	ack := p.onAck
 	if p.tx != nil {
 		if err := p.tx.enter(p.ctx, tp); err != nil {
@@ -227,7 +228,7 @@ func (p *producer) write(tp topicPartition, batch []*outRecord, size int, seq *i
 		ack = p.tx.ackLater
 	}
 	started := time.Now()
-	base, err := p.produce(tp, batch, seq)
+	base, err := p.produce(tp, batch, seq, enc)
 	if err != nil {
 		return err
 	}
@@ -244,24 +245,51 @@ func (p *producer) write(tp topicPartition, batch []*outRecord, size int, seq *i
 	return nil
 }
 
+// batchEncoder is the encoding state of one partition goroutine, reused
+// from batch to batch so that encoding allocates nothing per record.
+//
+// The encoder's buffer is overwritten by the next batch, which is safe
+// because a batch's bytes are needed only until sendBatch returns: resends
+// of an unanswered batch happen inside it. kafka-go may still read them
+// after RawProduce returned early on its context, but then sendBatch fails
+// (the write timeout passed, or the producer was cancelled), and after a
+// failure the partition encodes nothing more.
+//
+// Memory: each partition keeps its largest encoded batch, at most about
+// KAFKA_BATCH_BYTES (records are sized generously by outRecord.size; an
+// event larger than that is dead-lettered, cut to fit) and never more than
+// maxKeptBatchBuffer, plus with compression a 64 KiB chunk buffer, and 96
+// bytes per record of KAFKA_BATCH_SIZE: with the defaults, about 1.2 MiB
+// per partition of the event and dead-letter topics, for as long as the
+// producer runs.
+type batchEncoder struct {
+	enc     txn.Encoder
+	records []txn.Record
+}
+
+// maxKeptBatchBuffer bounds what a partition keeps between batches: with a
+// KAFKA_BATCH_BYTES far above the default, each larger batch gets a buffer
+// of its own, as every batch did before the encoder kept them.
+const maxKeptBatchBuffer = 4 << 20
+
 // produce encodes batch with the partition's next sequence and sends it
 // until the broker answers for sure. It returns the first record's offset
 // (-1 when the broker only said it had the batch already).
-func (p *producer) produce(tp topicPartition, batch []*outRecord, seq *int32) (int64, error) {
-	records := make([]kafka.Record, len(batch))
-	for i, r := range batch {
-		records[i] = kafka.Record{
-			Time:    r.time,
-			Key:     bytesOrNil(r.key),
-			Value:   kafka.NewBytes(r.value),
-			Headers: r.headers,
-		}
+func (p *producer) produce(tp topicPartition, batch []*outRecord, seq *int32, enc *batchEncoder) (int64, error) {
+	records := enc.records[:0]
+	for _, r := range batch {
+		records = append(records, txn.Record{Key: r.key, Value: r.value, Headers: r.headers, Time: r.time})
 	}
-	encoded, err := p.pid.Encode(records, p.cfg.compression, *seq)
+	encoded, err := p.pid.EncodeWith(&enc.enc, records, p.cfg.compression, *seq)
+	// Like run's batch, the reused slice must not keep the records'
+	// zero-copy values, and through them whole frames, alive.
+	clear(records)
+	enc.records = records[:0]
 	if err != nil {
 		return 0, err
 	}
 	base, err := sendBatch(p.ctx, p.pid, tp, encoded, p.cfg.writeTimeout)
+	enc.enc.Trim(maxKeptBatchBuffer)
 	if err != nil {
 		return 0, fmt.Errorf("producing %d records: %w", len(batch), err)
 	}
@@ -298,11 +326,4 @@ func sendBatch(ctx context.Context, pid *txn.Producer, tp topicPartition, encode
 		}
 		pause = min(2*pause, time.Second)
 	}
-}
-
-func bytesOrNil(b []byte) kafka.Bytes {
-	if b == nil {
-		return nil
-	}
-	return kafka.NewBytes(b)
 }
