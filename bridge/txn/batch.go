@@ -207,7 +207,9 @@ func (e *Encoder) Encode(records []Record, codec kafka.Compression, id Identity,
 		out = appendRecord(out, r, t-first, int64(i))
 		if cw != nil && len(out) >= compressChunk {
 			// Whole chunks only: lz4 then compresses each 64 KiB block
-			// straight from here instead of copying it into its own.
+			// straight from here instead of copying it into its own. That
+			// holds only while the lz4 writer is not concurrent (the
+			// default): a concurrent one reads blocks after Write returns.
 			n := len(out) - len(out)%compressChunk
 			if _, err := cw.Write(out[:n]); err != nil {
 				cw.Close()
