@@ -381,7 +381,9 @@ func (s *session) read(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, max(s.lastFrame, minFrameBuffer))
+	// An eighth more than the last frame: frames of a backlog differ by a
+	// few bytes, and one byte too few would grow the buffer by half.
+	buf := make([]byte, 0, max(s.lastFrame+s.lastFrame/8, minFrameBuffer))
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, len(buf)/2)
