@@ -31,6 +31,7 @@ type outRecord struct {
 	headers   []kafka.Header
 	time      time.Time
 	queued    time.Time // when the producer took it: its linger counts from here
+	sized     int       // size(), once computed
 
 	// Room for the headers of an event or dead letter in the record's own
 	// allocation: one allocation per record instead of three.
@@ -53,13 +54,18 @@ func (r *outRecord) formatTime(t time.Time) []byte {
 // stay under the broker's message size limit.
 const recordOverhead = 32
 
-// size estimates r's share of a record batch.
+// size estimates r's share of a record batch. It is computed once: the
+// writer and the producer both need it, and a record does not change once
+// built.
 func (r *outRecord) size() int {
-	n := recordOverhead + len(r.key) + len(r.value)
-	for _, h := range r.headers {
-		n += len(h.Key) + len(h.Value) + 4
+	if r.sized == 0 {
+		n := recordOverhead + len(r.key) + len(r.value)
+		for _, h := range r.headers {
+			n += len(h.Key) + len(h.Value) + 4
+		}
+		r.sized = n
 	}
-	return n
+	return r.sized
 }
 
 // recordSettings is what record building needs of the configuration.
