@@ -214,7 +214,13 @@ func (p *scanPlan) result(frame, element []byte, f *fields, slot int) gjson.Resu
 		return gjson.Result{}
 	}
 	sp := f.at[slot]
-	return gjson.Parse(bytesString(frame[sp.start:sp.end]))
+	raw := bytesString(frame[sp.start:sp.end])
+	if raw[0] == '"' && strings.IndexByte(raw, '\\') < 0 {
+		// What gjson.Parse returns for a string without escapes, without
+		// reading it once more.
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+	}
+	return gjson.Parse(raw)
 }
 
 // bytesString reads b as a string without copying: gjson reads strings,
