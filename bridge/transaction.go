@@ -139,7 +139,6 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 	}()
 	t.mu.Lock()
 	pending := t.pending
-	t.pending = nil
 	t.mu.Unlock()
 	if len(pending) == 0 && !force {
 		return checkpoint.Position{}, false, nil
@@ -147,6 +146,13 @@ func (t *transaction) commit(ctx context.Context, store *checkpoint.Store, posit
 	for _, a := range pending {
 		t.onAck(a.r, a.offset, nil)
 	}
+	// The gate keeps ackLater out until the commit returns, so the array
+	// serves the next transaction (a fresh one grew again every time),
+	// emptied so that it keeps no record, and through it no frame, alive.
+	clear(pending)
+	t.mu.Lock()
+	t.pending = pending[:0]
+	t.mu.Unlock()
 	pos := position()
 	rec, err := store.Record(pos)
 	if err != nil {
