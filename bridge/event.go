@@ -86,11 +86,11 @@ const (
 // An event's Raw is a window on frame; its keys are copies, so that they
 // (in the dedup window, for instance) never keep the frame alive.
 //
-// The frame is read twice: gjson validates it, then one scan (scan.go)
+// The frame is read twice: validSyntax checks it, then one scan (scan.go)
 // splits it and reads every element's fields.
 func (d decoder) walk(frame []byte, onEvent func(event) error, onReject func(rejected) error) (control, error) {
 	trimmed := bytes.TrimSpace(frame)
-	if !gjson.ValidBytes(trimmed) {
+	if !validSyntax(trimmed) {
 		return controlNone, onReject(rejected{Raw: frame, Reason: reasonNotJSON})
 	}
 	fw := frameWalk{

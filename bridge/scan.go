@@ -8,7 +8,7 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// The frame scanner: one pass over a frame that gjson has validated finds
+// The frame scanner: one pass over a frame that validSyntax accepted finds
 // each element's bounds and the values of the few fields the bridge reads
 // (topicName, the time, the id, the partition key), descending only into
 // the objects on those fields' paths. Reading the same fields with gjson
