@@ -208,7 +208,7 @@ func BenchmarkFrameMemory(b *testing.B) {
 				runtime.ReadMemStats(&before)
 				s := startSampler(h.tr)
 				b.StartTimer()
-				if err := h.b.writeFrame(ctx, h.w, frame); err != nil {
+				if err := h.b.newFrameWriter(ctx, h.w).write(frame); err != nil {
 					b.Fatal(err)
 				}
 				h.settle()
@@ -288,7 +288,7 @@ func BenchmarkWindowRetains(b *testing.B) {
 			frame, _ := buildFrame(memMaxFrame, 1000, func(i int) string {
 				return `{"timestamp":1,"id":"` + fmt.Sprintf("f%02d-e%04d", f, i) + `","pad":"` + pad + `"}`
 			})
-			if err := h.b.writeFrame(context.Background(), h.w, frame); err != nil {
+			if err := h.b.newFrameWriter(context.Background(), h.w).write(frame); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -301,4 +301,56 @@ func BenchmarkWindowRetains(b *testing.B) {
 		runtime.KeepAlive(h)
 		h.close()
 	}
+}
+
+// BenchmarkEventPath sends frames of 100 upstream-like events (about
+// 500 B, distinct ids) through the frame handling of consume, the writer
+// and the tracker to the queues of a fake producer that acknowledges them,
+// and reports the allocations per event: the decode → produce path without
+// the batch encoding, with the dedup window pruned after each frame as the
+// bridge prunes it (txn.BenchmarkEncodeBatch: none once its buffers have
+// grown).
+//
+//	go test -run '^$' -bench EventPath -benchtime 2000x ./bridge
+func BenchmarkEventPath(b *testing.B) {
+	const perFrame = 100
+	const u = "0b7c4bde-5d8a-4e8e-9b7f-2f1f6f3f6a1c"
+	start := time.Date(2026, 11, 29, 13, 50, 11, 0, time.UTC)
+	h := newMemHarness(decoder{TimeField: "timestamp", IDField: "id"}, memMaxInFlight)
+	defer h.close()
+	fw := h.b.newFrameWriter(context.Background(), h.w)
+	var mallocs, events uint64
+	var before, after runtime.MemStats
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var frame bytes.Buffer
+		frame.WriteByte('[')
+		for j := range perFrame {
+			if j > 0 {
+				frame.WriteByte(',')
+			}
+			at := start.Add(time.Duration(i)*time.Second + time.Duration(j)*time.Millisecond).Format(time.RFC3339Nano)
+			fmt.Fprintf(&frame, `{"id":"%08d-%04d-4e8e-9b7f-2f1f6f3f6a1c","topicName":"v2.detail.events.conversation.%s.customer.start","version":"2","timestamp":"%s",`+
+				`"eventBody":{"conversationId":"%s","participantId":"%s","sessionId":"%s","queueId":"%s","mediaType":"voice","direction":"inbound","eventType":"start","userId":"%s"},"metadata":{"CorrelationId":"%s"}}`,
+				i, j, u, at, u, u, u, u, u, u)
+		}
+		frame.WriteByte(']')
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		if err := fw.write(frame.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+		h.tr.prune() // as the bridge does every 100 ms: the window stays the events of the last seconds
+		b.StopTimer()
+		runtime.ReadMemStats(&after)
+		mallocs += after.Mallocs - before.Mallocs
+		events += perFrame
+		b.StartTimer()
+	}
+	b.StopTimer()
+	h.settle()
+	if received := h.acked.Load(); received != int64(events) {
+		b.Fatalf("%d records acknowledged of %d events", received, events)
+	}
+	b.ReportMetric(float64(mallocs)/float64(events), "allocs/event")
 }

@@ -93,6 +93,7 @@ func (b *Bridge) recordGap(ctx context.Context, w *writer, since time.Time, caus
 // consume reads frames until the session ends; it returns the number of
 // frames read and why it ended.
 func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error) {
+	fw := b.newFrameWriter(ctx, w)
 	frames := 0
 	for {
 		data, err := s.next(ctx)
@@ -100,29 +101,45 @@ func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error
 			return frames, err
 		}
 		frames++
-		if err := b.writeFrame(ctx, w, data); err != nil {
+		if err := fw.write(data); err != nil {
 			return frames, err
 		}
 	}
 }
 
-// writeFrame writes one frame's events and dead letters in frame order, each
+// frameWriter writes the frames of one session through the writer. Its
+// callbacks are made once: made for each frame, they cost two allocations
+// a frame.
+type frameWriter struct {
+	b        *Bridge
+	w        *writer
+	onEvent  func(event) error
+	onReject func(rejected) error
+}
+
+func (b *Bridge) newFrameWriter(ctx context.Context, w *writer) *frameWriter {
+	return &frameWriter{
+		b: b, w: w,
+		onEvent: func(ev event) error {
+			b.fresh.received(ev.Time)
+			return w.event(ctx, &ev)
+		},
+		onReject: func(rej rejected) error {
+			return w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason)
+		},
+	}
+}
+
+// write writes one frame's events and dead letters in frame order, each
 // as soon as it is decoded: every element waits for its in-flight slot
 // before the next is decoded, so that a frame of MAX_FRAME_BYTES full of
 // tiny events holds its own bytes and at most KAFKA_MAX_IN_FLIGHT records,
 // never all of its events at once. A control message acts once the whole
 // frame is written (its events are delivered too): the session ends with
 // errTokenRevoked, or else errSocketClosing.
-func (b *Bridge) writeFrame(ctx context.Context, w *writer, data []byte) error {
-	defer w.frameDone()
-	ctl, err := b.decoder.walk(data,
-		func(ev event) error {
-			b.fresh.received(ev.Time)
-			return w.event(ctx, &ev)
-		},
-		func(rej rejected) error {
-			return w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason)
-		})
+func (fw *frameWriter) write(data []byte) error {
+	defer fw.w.frameDone()
+	ctl, err := fw.b.decoder.walk(data, fw.onEvent, fw.onReject)
 	if err != nil {
 		return err
 	}

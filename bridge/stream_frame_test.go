@@ -96,9 +96,9 @@ func TestWriteFrameControlAndOrder(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newFrameRig(100)
-			err := r.b.writeFrame(t.Context(), r.w, []byte(tt.frame))
+			err := r.b.newFrameWriter(t.Context(), r.w).write([]byte(tt.frame))
 			if err != tt.err {
-				t.Errorf("writeFrame = %v, want %v", err, tt.err)
+				t.Errorf("write = %v, want %v", err, tt.err)
 			}
 			var got []string
 			for _, rec := range r.sent() {
@@ -123,7 +123,7 @@ func TestWriteFrameWaitsForSlotsElementByElement(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(t.Context())
 	stop := errors.New("stop")
 	done := make(chan error, 1)
-	go func() { done <- r.b.writeFrame(ctx, r.w, frame) }()
+	go func() { done <- r.b.newFrameWriter(ctx, r.w).write(frame) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for r.tr.slotsHeld() < bound {
 		if time.Now().After(deadline) {
@@ -137,7 +137,7 @@ func TestWriteFrameWaitsForSlotsElementByElement(t *testing.T) {
 	}
 	cancel(stop)
 	if err := <-done; err != stop {
-		t.Errorf("writeFrame = %v, want the context's cause", err)
+		t.Errorf("write = %v, want the context's cause", err)
 	}
 	if got := len(r.sent()); got != bound {
 		t.Errorf("%d records sent, want %d", got, bound)
@@ -149,7 +149,7 @@ func TestWriteFrameWaitsForSlotsElementByElement(t *testing.T) {
 func TestWriteFrameLogsDeadLettersOncePerFrame(t *testing.T) {
 	r := newFrameRig(5000)
 	frame, n := buildFrame(1<<20, 3000, func(int) string { return `{}` })
-	if err := r.b.writeFrame(t.Context(), r.w, frame); err != nil {
+	if err := r.b.newFrameWriter(t.Context(), r.w).write(frame); err != nil {
 		t.Fatal(err)
 	}
 	recs := r.sent()
@@ -165,7 +165,7 @@ func TestWriteFrameLogsDeadLettersOncePerFrame(t *testing.T) {
 		t.Errorf("%d log lines for one frame, want 1", got)
 	}
 	// The next frame logs its own.
-	if err := r.b.writeFrame(t.Context(), r.w, []byte(`[7]`)); err != nil {
+	if err := r.b.newFrameWriter(t.Context(), r.w).write([]byte(`[7]`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := r.lines.n.Load(); got != 2 {
