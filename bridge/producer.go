@@ -102,7 +102,9 @@ func (p *producer) send(ctx context.Context, r *outRecord) error {
 	if !ok {
 		return fmt.Errorf("producer: no partition %d of topic %q", r.partition, r.topic)
 	}
-	r.queued = time.Now()
+	if r.queued.IsZero() {
+		r.queued = time.Now()
+	}
 	select {
 	case q <- r:
 		return nil

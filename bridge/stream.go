@@ -138,6 +138,7 @@ func (b *Bridge) newFrameWriter(ctx context.Context, w *writer) *frameWriter {
 // frame is written (its events are delivered too): the session ends with
 // errTokenRevoked, or else errSocketClosing.
 func (fw *frameWriter) write(data []byte) error {
+	fw.w.readAt = time.Now()
 	defer fw.w.frameDone()
 	ctl, err := fw.b.decoder.walk(data, fw.onEvent, fw.onReject)
 	if err != nil {

@@ -121,17 +121,17 @@ func (t *tracker) acquire(ctx context.Context, size int) error {
 	return t.slots.acquire(ctx, size)
 }
 
-// begin registers a record of size bytes about to be sent (after acquire)
-// and returns its sequence number. key is "" for records that are not
-// events.
-func (t *tracker) begin(tm time.Time, key string, partition, size int) uint64 {
+// begin registers a record of size bytes about to be sent (after acquire),
+// read from the upstream at arrived, and returns its sequence number. key
+// is "" for records that are not events.
+func (t *tracker) begin(tm, arrived time.Time, key string, partition, size int) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.read(tm)
 	if key != "" {
 		t.window.add(key, tm)
 	}
-	return t.push(item{time: tm, arrived: time.Now(), partition: partition, held: size})
+	return t.push(item{time: tm, arrived: arrived, partition: partition, held: size})
 }
 
 // withdraw undoes the latest begin, whose record could not be queued.

@@ -19,7 +19,7 @@ func add(t *testing.T, tr *tracker, tm time.Time, key string, partition int) uin
 	if err := tr.acquire(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	return tr.begin(tm, key, partition, 1)
+	return tr.begin(tm, time.Now(), key, partition, 1)
 }
 
 func newTestTracker(lateness time.Duration) *tracker {
