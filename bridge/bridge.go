@@ -39,8 +39,9 @@ type Bridge struct {
 	dialer  *dialer
 	seed    uint64
 
-	state atomic.Value // string, see State
-	fresh *freshness
+	state  atomic.Value // string, see State
+	fresh  *freshness
+	frames framePool // the upstream's frame buffers, shared by every session
 }
 
 // States reported by State.

@@ -284,9 +284,13 @@ func (p *producer) produce(tp topicPartition, batch []*outRecord, seq *int32, en
 	}
 	encoded, err := p.pid.EncodeWith(&enc.enc, records, p.cfg.compression, *seq)
 	// Like run's batch, the reused slice must not keep the records'
-	// zero-copy values, and through them whole frames, alive.
+	// zero-copy values, and through them whole frames, alive; and once
+	// encoded, the records no longer need their frames at all.
 	clear(records)
 	enc.records = records[:0]
+	for _, r := range batch {
+		r.releaseValue()
+	}
 	if err != nil {
 		return 0, err
 	}

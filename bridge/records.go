@@ -32,11 +32,33 @@ type outRecord struct {
 	time      time.Time
 	queued    time.Time // when it was read, or else queued: its linger counts from here
 	sized     int       // size(), once computed
+	// frame is the buffer value is a window on, held until the record is
+	// encoded (releaseValue); nil when value is the record's own.
+	frame *frameBuf
 
 	// Room for the headers of an event or dead letter in the record's own
 	// allocation: one allocation per record instead of three.
 	headerRoom [3]kafka.Header
 	timeRoom   [len(time.RFC3339Nano)]byte
+}
+
+// onFrame makes r hold the frame its value is a window on, if any.
+func (r *outRecord) onFrame(fb *frameBuf) {
+	if fb != nil {
+		fb.hold()
+		r.frame = fb
+	}
+}
+
+// releaseValue lets the frame r's value is a window on be read into again.
+// It is called once r is encoded into a batch; nothing reads the value
+// after that, and it is cleared so that nothing can.
+func (r *outRecord) releaseValue() {
+	if r.frame != nil {
+		r.value = nil
+		r.frame.release()
+		r.frame = nil
+	}
 }
 
 // setHeaders points r.headers at its own room, filled with hs.
@@ -99,6 +121,9 @@ type writer struct {
 	// frames): when its records arrived, for the tracker and the linger.
 	// One clock reading per frame rather than two per record.
 	readAt time.Time
+	// frame is the pooled buffer of the frame being written, if it is one:
+	// the records that are windows on it hold it (framePool).
+	frame *frameBuf
 	// reason is the last dead letter's reason header: rejects of a frame
 	// mostly share their reason, and then one copy serves them all.
 	reason struct {
@@ -138,6 +163,7 @@ func (w *writer) event(ctx context.Context, ev *event) error {
 		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.set.batchBytes, ev.DedupKey)
 		return w.deadLetter(ctx, ev.Time, ev.Raw[:w.set.batchBytes/2], reason)
 	}
+	r.onFrame(w.frame)
 	return w.send(ctx, ev.Time, ev.DedupKey, r)
 }
 
@@ -160,6 +186,7 @@ func (w *writer) deadLetter(ctx context.Context, t time.Time, raw []byte, reason
 		topic: w.set.dlqTopic, partition: w.dlqN % w.parts[w.set.dlqTopic],
 		value: raw, time: now,
 	}
+	r.onFrame(w.frame) // raw is a window on the frame, or the whole frame
 	r.setHeaders(
 		kafka.Header{Key: HeaderError, Value: w.reason.value},
 		kafka.Header{Key: HeaderBridge, Value: w.bridgeName},

@@ -45,7 +45,7 @@ func (b *Bridge) stream(ctx context.Context, w *writer) error {
 			b.metrics.connected.Set(1)
 			b.setState(StateStreaming)
 			b.log.Info().Time("since", since).Msg("connected to upstream")
-			s := newSession(ctx, conn, b.cfg.IdleTimeout, b.cfg.PingInterval)
+			s := newSession(ctx, conn, b.cfg.IdleTimeout, b.cfg.PingInterval, &b.frames)
 			var serr error
 			frames, serr = b.consume(ctx, s, w)
 			s.close(websocket.StatusNormalClosure, "reconnecting")
@@ -96,12 +96,12 @@ func (b *Bridge) consume(ctx context.Context, s *session, w *writer) (int, error
 	fw := b.newFrameWriter(ctx, w)
 	frames := 0
 	for {
-		data, err := s.next(ctx)
+		fb, err := s.next(ctx)
 		if err != nil {
 			return frames, err
 		}
 		frames++
-		if err := fw.write(data); err != nil {
+		if err := fw.writeBuffer(fb); err != nil {
 			return frames, err
 		}
 	}
@@ -128,6 +128,18 @@ func (b *Bridge) newFrameWriter(ctx context.Context, w *writer) *frameWriter {
 			return w.deadLetter(ctx, time.Time{}, rej.Raw, rej.Reason)
 		},
 	}
+}
+
+// writeBuffer writes the frame of a pooled buffer, and releases the
+// caller's hold on it: the records that are windows on it hold it until
+// they are encoded.
+func (fw *frameWriter) writeBuffer(fb *frameBuf) error {
+	fw.w.frame = fb
+	defer func() {
+		fw.w.frame = nil
+		fb.release()
+	}()
+	return fw.write(fb.b)
 }
 
 // write writes one frame's events and dead letters in frame order, each

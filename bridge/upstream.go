@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -321,14 +320,15 @@ type session struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup // the pinger
 
+	frames    *framePool
 	lastFrame int // bytes of the previous frame: the next one's buffer size
 }
 
 var pingFrame = []byte(`{"message":"ping"}`)
 
-func newSession(ctx context.Context, conn *websocket.Conn, idle, ping time.Duration) *session {
+func newSession(ctx context.Context, conn *websocket.Conn, idle, ping time.Duration, frames *framePool) *session {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &session{conn: conn, idleTimeout: idle, pingInterval: ping, stop: cancel}
+	s := &session{conn: conn, idleTimeout: idle, pingInterval: ping, stop: cancel, frames: frames}
 	s.wg.Add(1)
 	go s.pinger(ctx)
 	return s
@@ -352,13 +352,13 @@ func (s *session) pinger(ctx context.Context) {
 	}
 }
 
-// next returns the next data frame.
-func (s *session) next(ctx context.Context) ([]byte, error) {
+// next returns the next data frame, held once by the caller.
+func (s *session) next(ctx context.Context) (*frameBuf, error) {
 	rctx, cancel := context.WithTimeout(ctx, s.idleTimeout)
 	defer cancel()
-	data, err := s.read(rctx)
+	fb, err := s.read(rctx)
 	if err == nil {
-		return data, nil
+		return fb, nil
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -371,19 +371,19 @@ func (s *session) next(ctx context.Context) ([]byte, error) {
 	return nil, fmt.Errorf("reading upstream: %w", err)
 }
 
-// read reads one message into a buffer sized like the previous one.
-// Conn.Read's io.ReadAll starts at 512 bytes and doubles, copying and
-// zeroing each time: for frames of ~50 KB that was a tenth of the bridge's
-// CPU under a backlog. The buffer cannot be reused for the next frame,
-// since its events' values are windows on it until Kafka acknowledges them.
-func (s *session) read(ctx context.Context) ([]byte, error) {
+// read reads one message into a pooled buffer sized like the previous
+// frame. Conn.Read's io.ReadAll starts at 512 bytes and doubles, copying
+// and zeroing each time: for frames of ~50 KB that was a tenth of the
+// bridge's CPU under a backlog.
+func (s *session) read(ctx context.Context) (*frameBuf, error) {
 	_, r, err := s.conn.Reader(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// An eighth more than the last frame: frames of a backlog differ by a
 	// few bytes, and one byte too few would grow the buffer by half.
-	buf := make([]byte, 0, max(s.lastFrame+s.lastFrame/8, minFrameBuffer))
+	fb := s.frames.get(max(s.lastFrame+s.lastFrame/8, minFrameBuffer))
+	buf := fb.b
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, len(buf)/2)
@@ -394,16 +394,14 @@ func (s *session) read(ctx context.Context) ([]byte, error) {
 			break
 		}
 		if err != nil {
+			fb.b = buf
+			fb.release()
 			return nil, err
 		}
 	}
+	fb.b = buf
 	s.lastFrame = len(buf)
-	// A frame much smaller than the one before must not pin the larger
-	// buffer for as long as its events are in flight.
-	if cap(buf) > 2*len(buf) && cap(buf) > 64<<10 {
-		buf = bytes.Clone(buf)
-	}
-	return buf, nil
+	return fb, nil
 }
 
 // minFrameBuffer is the smallest buffer a frame is read into: one read
