@@ -385,19 +385,33 @@ func (c *canonicaliser) object(depth int) bool {
 
 type keyTime struct {
 	key  string
-	time time.Time
+	time instant
+}
+
+// instant is an event time without time.Time's location pointer: the
+// window holds one per key, and pointers are what the garbage collector
+// scans and what every store into the window pays a write barrier for.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
+
+func (a instant) before(b instant) bool {
+	return a.sec < b.sec || (a.sec == b.sec && a.nsec < b.nsec)
 }
 
 // dedupWindow holds the dedup keys a connection may still resend, with
 // their event times. The tracker's mutex guards it.
 type dedupWindow struct {
-	keys     map[string]time.Time
+	keys     map[string]instant
 	arrivals fifo[keyTime] // keys in the order they were added, for pruning
 }
 
 // newDedupWindow starts a window with the keys a tail scan found.
 func newDedupWindow(scanned map[string]time.Time) dedupWindow {
-	w := dedupWindow{keys: make(map[string]time.Time, len(scanned))}
+	w := dedupWindow{keys: make(map[string]instant, len(scanned))}
 	for k, tm := range scanned {
 		w.add(k, tm)
 	}
@@ -410,8 +424,9 @@ func (w *dedupWindow) seen(key string) bool {
 }
 
 func (w *dedupWindow) add(key string, tm time.Time) {
-	w.keys[key] = tm
-	w.arrivals.push(keyTime{key, tm})
+	at := instantOf(tm)
+	w.keys[key] = at
+	w.arrivals.push(keyTime{key, at})
 }
 
 // remove forgets a key whose record could not be queued after all.
@@ -421,10 +436,11 @@ func (w *dedupWindow) len() int { return len(w.keys) }
 
 // prune drops the keys of events older than cutoff.
 func (w *dedupWindow) prune(cutoff time.Time) {
+	c := instantOf(cutoff)
 	n := 0
-	for n < w.arrivals.len() && w.arrivals.at(n).time.Before(cutoff) {
+	for n < w.arrivals.len() && w.arrivals.at(n).time.before(c) {
 		a := w.arrivals.at(n)
-		if tm, ok := w.keys[a.key]; ok && tm.Before(cutoff) {
+		if at, ok := w.keys[a.key]; ok && at.before(c) {
 			delete(w.keys, a.key)
 		}
 		n++

@@ -124,3 +124,27 @@ func TestScanSnapshotsPickTheNewestOlderThanSince(t *testing.T) {
 		t.Errorf("%d snapshots kept, want 2 (older ones dropped)", len(s))
 	}
 }
+
+// TestInstantOrdersAsTime: the window's instants order as the event times
+// they stand for, over the whole range of event times (years 0000-9999).
+func TestInstantOrdersAsTime(t *testing.T) {
+	times := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Unix(0, 0).UTC(),
+		time.Unix(0, 1).UTC(),
+		time.Date(2026, 11, 29, 13, 50, 11, 123000000, time.UTC),
+		time.Date(2026, 11, 29, 13, 50, 11, 123000001, time.UTC),
+		time.Date(2026, 11, 29, 13, 50, 12, 0, time.UTC),
+		time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), // past UnixNano's range
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	}
+	for _, a := range times {
+		for _, b := range times {
+			if got, want := instantOf(a).before(instantOf(b)), a.Before(b); got != want {
+				t.Errorf("instant(%s).before(instant(%s)) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
