@@ -38,7 +38,12 @@ func TestEncodeBatchLz4(t *testing.T) {
 				t.Fatal("bad sizes")
 			}
 			if codec == kafka.Lz4 {
-				// The lz4 frame descriptor's BD byte: block size 64 KiB (4).
+				// The lz4 frame descriptor as the Java producer writes it:
+				// FLG version 1, independent blocks, no block or content
+				// checksum, no content size; BD block size 64 KiB (4).
+				if flg := b[headerEnd+4]; flg != 0x60 {
+					t.Errorf("lz4 FLG byte %#x, want 0x60", flg)
+				}
 				if bd := b[headerEnd+5]; (bd>>4)&7 != 4 {
 					t.Errorf("lz4 block size code %d, want 4 (64 KiB)", (bd>>4)&7)
 				}

@@ -14,8 +14,9 @@ import (
 // oracleEncodeBatch is how batches were encoded before this package wrote
 // them itself: kafka-go's protocol.RecordSet, then the producer fields and
 // the CRC patched in, and lz4 compressed here with 64 KiB blocks. It is
-// kept, unchanged, as the reference the encoder must match byte for byte
-// (uncompressed and lz4), and as the baseline of BenchmarkEncodeBatch.
+// kept, unchanged but for the lz4 options it shares with the encoder, as
+// the reference the encoder must match byte for byte (uncompressed and
+// lz4), and as the baseline of BenchmarkEncodeBatch.
 func oracleEncodeBatch(records []kafka.Record, codec kafka.Compression, id Identity, baseSeq int32, transactional bool) ([]byte, error) {
 	lz4Here := codec == kafka.Lz4
 	if lz4Here {
@@ -57,7 +58,7 @@ func oracleCompressLz4(b []byte) ([]byte, error) {
 	out := bytes.NewBuffer(make([]byte, 0, headerEnd+len(b)/2))
 	out.Write(b[:headerEnd])
 	zw := lz4.NewWriter(out)
-	if err := zw.Apply(lz4.BlockSizeOption(lz4.Block64Kb)); err != nil {
+	if err := zw.Apply(lz4Options()...); err != nil {
 		return nil, fmt.Errorf("configuring lz4: %w", err)
 	}
 	if _, err := zw.Write(b[headerEnd:]); err != nil {
