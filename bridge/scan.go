@@ -16,11 +16,12 @@ import (
 // pass replaces all of them.
 //
 // It returns what gjson.Get would: the first value in document order at
-// the end of the path, keys compared after unescaping. Paths other than dotted plain
-// keys (gjson's wildcards, escapes, modifiers, array indexes), and a path
-// that meets something other than an object on its way, are answered by
-// gjson itself for that element. The fuzz test FuzzDecodeFrame holds the
-// two against each other.
+// the end of the path, keys compared after unescaping. Paths other than
+// dotted plain keys (gjson's wildcards, escapes, modifiers, array
+// indexes), and a path that meets something other than an object on its
+// way, are answered by gjson itself for that element. FuzzDecodeFrame and
+// TestScannerMatchesGJSON hold the walk against the former gjson walk
+// (walk_reference_test.go).
 
 // Field slots: the fields the bridge reads from each element.
 const (
