@@ -17,26 +17,34 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
 )
 
+// idempotentOnKfake starts an embedded broker with a topic "t" of the
+// given partitions, and an idempotent producer id on it.
+func idempotentOnKfake(t *testing.T, partitions int32) (*kfake.Cluster, *kafka.Client, *txn.Producer) {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...), Timeout: 10 * time.Second}
+	pid, err := txn.Init(t.Context(), client, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cluster, client, pid
+}
+
 // Batches stay under batchBytes counting keys and headers too (the broker
 // refuses an oversized batch on every retry), keep per-partition order,
 // and report each record's offset.
 func TestProducerBatchesFitAndKeepOrder(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
+	cluster, client, pid := idempotentOnKfake(t, 1)
 	requests := cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Observe: true, Count: -1})
-	client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...), Timeout: 10 * time.Second}
 
 	var mu sync.Mutex
 	var offsets []int64
 	done := make(chan struct{})
 	const n = 10
-	pid, err := txn.Init(t.Context(), client, "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := newProducer(client, pid, nil, producerConfig{batchSize: 100, batchBytes: 1000, linger: 50 * time.Millisecond, writeTimeout: 5 * time.Second},
 		map[string]int{"t": 1}, func(r *outRecord, offset int64, err error) {
 			if err != nil {
@@ -77,16 +85,7 @@ func TestProducerBatchesFitAndKeepOrder(t *testing.T) {
 // An idle partition sends at once: the linger (here an hour) applies only
 // while records pile up behind a request in flight.
 func TestIdlePartitionSendsAtOnce(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...), Timeout: 10 * time.Second}
-	pid, err := txn.Init(t.Context(), client, "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, client, pid := idempotentOnKfake(t, 1)
 	acked := make(chan error, 1)
 	p := newProducer(client, pid, nil, producerConfig{batchSize: 100, batchBytes: 1 << 20, linger: time.Hour, writeTimeout: 5 * time.Second},
 		map[string]int{"t": 1}, func(_ *outRecord, _ int64, err error) { acked <- err })
@@ -111,16 +110,7 @@ func TestIdlePartitionSendsAtOnce(t *testing.T) {
 func TestProducerReusedEncoderWritesEveryRecordExactly(t *testing.T) {
 	for _, codec := range []kafka.Compression{0, kafka.Lz4, kafka.Gzip} {
 		t.Run(codec.String(), func(t *testing.T) {
-			cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cluster.Close()
-			client := &kafka.Client{Addr: kafka.TCP(cluster.ListenAddrs()...), Timeout: 10 * time.Second}
-			pid, err := txn.Init(t.Context(), client, "", time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cluster, client, pid := idempotentOnKfake(t, 2)
 			const n = 300
 			sent := make([]*outRecord, n)
 			var acked sync.WaitGroup
