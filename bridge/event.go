@@ -56,7 +56,8 @@ const (
 )
 
 // decoder extracts the few fields the bridge needs from events without
-// unmarshalling them (gjson reads paths straight from the bytes).
+// unmarshalling them: one scan of the frame's bytes reads them (scan.go),
+// with gjson for the paths the scan does not follow.
 type decoder struct {
 	TimeField      string // JSON path of the event time
 	IDField        string // JSON path of the unique id; "" to always hash
