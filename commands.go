@@ -9,9 +9,11 @@ import (
 	"io"
 	"time"
 
-	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
+	"github.com/rs/zerolog"
 )
 
 // commandTimeout bounds an operator command.
@@ -51,7 +53,7 @@ by and takes over again from the new position.
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	admin, err := bridge.NewAdmin(cfg)
+	adm, err := admin.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "checkpoint: %v\n", err)
 		return exitFailure
@@ -59,7 +61,7 @@ by and takes over again from the new position.
 
 	switch args[0] {
 	case "show":
-		pos, err := admin.Show(ctx)
+		pos, err := adm.Show(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "checkpoint show: %v\n", err)
 			return exitFailure
@@ -71,7 +73,7 @@ by and takes over again from the new position.
 			fmt.Fprintf(stderr, "checkpoint set: --since %q is not an RFC 3339 time\n", *sinceFlag)
 			return exitConfig
 		}
-		res, err := admin.Set(ctx, since, *force)
+		res, err := adm.Set(ctx, since, *force)
 		if err != nil {
 			fmt.Fprintf(stderr, "checkpoint set: %v\n", err)
 			return exitFailure
@@ -82,7 +84,7 @@ by and takes over again from the new position.
 		fmt.Fprintf(stdout, "now: since %s\n%s\n", res.New.Since.Format(time.RFC3339Nano), res.Effect)
 		return exitOK
 	case "reset":
-		if err := admin.Reset(ctx, *force); err != nil {
+		if err := adm.Reset(ctx, *force); err != nil {
 			fmt.Fprintf(stderr, "checkpoint reset: %v\n", err)
 			return exitFailure
 		}
@@ -140,12 +142,17 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	code := exitOK
-	admin, err := bridge.NewAdmin(cfg)
+	adm, err := admin.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stdout, "failed  kafka: %v\n", err)
 		return exitFailure
 	}
-	for _, r := range admin.Check(ctx) {
+	src, err := sources.New(cfg, zerolog.Nop(), nil)
+	if err != nil {
+		fmt.Fprintf(stdout, "failed  source: %v\n", err)
+		return exitFailure
+	}
+	for _, r := range adm.Check(ctx, src) {
 		status := "ok    "
 		if !r.OK {
 			status, code = "failed", exitFailure

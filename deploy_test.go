@@ -17,8 +17,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/rs/zerolog"
 )
 
 // manifests parses every document of every YAML file in dir.
@@ -119,7 +119,7 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := newRegistry()
-	b, err := bridge.New(bridge.Options{Config: cfg, Registry: reg})
+	b, err := newBridge(cfg, zerolog.Nop(), reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bridge.New(bridge.Options{Config: cfg, Registry: reg}); err != nil {
+	if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
 		t.Fatal(err)
 	}
 	families, err := reg.Gather()
@@ -253,7 +253,7 @@ func TestPprofOnlyWhenEnabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bridge.New(bridge.Options{Config: cfg})
+	b, err := newBridge(cfg, zerolog.Nop(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

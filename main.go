@@ -24,6 +24,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // Exit statuses.
@@ -119,7 +120,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	}
 	reg := newRegistry()
 	build := buildInfo()
-	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+	b, err := newBridge(cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -215,4 +216,13 @@ func healthcheck(stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// newBridge wires the configured source to the core.
+func newBridge(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (*bridge.Bridge, error) {
+	src, err := sources.New(cfg, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	return bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log, Registry: reg})
 }

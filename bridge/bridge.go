@@ -2,10 +2,8 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,166 +12,68 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/analytics-bridge/analytics-bridge/bridge/kafkasec"
+	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/lease"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
-// Options configure a Bridge. Only Config is required.
+// Options configure a Bridge. Config and Source are required.
 type Options struct {
 	Config   config.Config
+	Source   source.Source // where events come from
 	Logger   zerolog.Logger
 	Registry prometheus.Registerer // nil: metrics are not exported
-	Tokens   tokenSource           // nil: built from Config.Token
 }
 
-// Bridge streams upstream events into Kafka. Run it once.
+// Bridge streams a source's events into Kafka. Run it once.
 type Bridge struct {
 	cfg     config.Config
+	src     source.Source
+	mode    commitMode
 	log     zerolog.Logger
 	metrics *metrics
-	tokens  tokenSource
 	client  *kafka.Client
 	store   *checkpoint.Store
-	decoder decoder
-	dialer  *dialer
 	seed    uint64
 
-	state  atomic.Value // string, see State
-	fresh  *freshness
-	frames framePool // the upstream's frame buffers, shared by every session
+	state atomic.Value // string, see State
+	fresh *freshness
 }
-
-// States reported by State.
-const (
-	StateStarting   = "starting"
-	StateStandby    = "standby"
-	StateConnecting = "connecting"
-	StateStreaming  = "streaming"
-	StateRecovering = "recovering"
-	StateStopped    = "stopped"
-	StateFailed     = "failed"
-)
 
 // New checks nothing on the network; Run does the work. It fails when a
 // certificate or key file named by the configuration cannot be used.
 func New(opts Options) (*Bridge, error) {
 	cfg := opts.Config
-	tokens := opts.Tokens
-	if tokens == nil {
-		tokens = newTokenSource(cfg.Token)
+	if opts.Source == nil {
+		return nil, errors.New("bridge: Options.Source is required")
 	}
-	dialer := newDialer(cfg, tokens)
-	if err := dialer.setupErr(); err != nil {
-		return nil, err
-	}
-	client, err := newKafkaClient(cfg)
+	client, err := sink.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
 	fresh := newFreshness()
 	b := &Bridge{
 		cfg:     cfg,
+		src:     opts.Source,
 		log:     opts.Logger,
 		fresh:   fresh,
 		metrics: newMetrics(opts.Registry, fresh),
-		tokens:  tokens,
 		client:  client,
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
-		decoder: decoder{TimeField: cfg.EventTimeField, IDField: cfg.EventIDField, PartitionField: cfg.PartitionKey},
-		dialer:  dialer,
 		seed:    uint64(time.Now().UnixNano()),
+	}
+	// The one place the commit mode is chosen.
+	if cfg.Transactions {
+		b.mode = fenced{b}
+	} else {
+		b.mode = leased{b}
 	}
 	b.state.Store(StateStarting)
 	return b, nil
-}
-
-// newKafkaClient is the one Kafka client configuration of the bridge and
-// its operator commands: every connection (producer, scans, checkpoint,
-// lease, transactions, topic creation, check) shares its TLS and SASL.
-func newKafkaClient(cfg config.Config) (*kafka.Client, error) {
-	sec, err := kafkasec.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &kafka.Client{
-		Addr: kafka.TCP(cfg.KafkaBrokers...),
-		Transport: &kafka.Transport{
-			ClientID:    cfg.KafkaClientID,
-			DialTimeout: 10 * time.Second,
-			IdleTimeout: 30 * time.Second,
-			MetadataTTL: 10 * time.Second,
-			TLS:         sec.TLS,
-			SASL:        sec.SASL,
-		},
-		// Bounds every request that has no tighter deadline; a JoinGroup
-		// may legitimately wait for a whole rebalance.
-		Timeout: 2*cfg.LeaseSessionTimeout + 30*time.Second,
-	}, nil
-}
-
-// State is what the bridge is doing now (for health checks and logs).
-func (b *Bridge) State() string { return b.state.Load().(string) }
-
-func (b *Bridge) setState(s string) { b.state.Store(s) }
-
-// Ready reports whether this instance does its job: it streams, or it
-// stands by healthy, ready to take over (a standby must count as ready, or
-// a rolling update of two replicas would wait for it forever).
-func (b *Bridge) Ready() bool {
-	switch b.State() {
-	case StateStreaming, StateStandby:
-		return true
-	}
-	return false
-}
-
-// Health is the /healthz document.
-type Health struct {
-	State       string    `json:"state"`
-	Bridge      string    `json:"bridge"`
-	Instance    string    `json:"instance"`
-	Role        string    `json:"role"` // active or standby
-	Since       time.Time `json:"since,omitzero"`
-	HighWater   time.Time `json:"high_water,omitzero"`
-	LagSeconds  float64   `json:"lag_seconds"`
-	LastEventAt time.Time `json:"last_event_at,omitzero"`
-}
-
-// Health returns what /healthz reports.
-func (b *Bridge) Health() Health {
-	state := b.State()
-	since, highWater, last := b.fresh.times()
-	role := "active"
-	if state == StateStandby {
-		role = "standby"
-	}
-	return Health{State: state, Bridge: b.cfg.BridgeName, Instance: b.cfg.InstanceID, Role: role,
-		Since: since, HighWater: highWater, LagSeconds: b.fresh.lagSeconds(), LastEventAt: last}
-}
-
-// HealthHandler answers /healthz: the Health document, with status 200
-// while the bridge works and 503 once it failed.
-func (b *Bridge) HealthHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		h := b.Health()
-		w.Header().Set("Content-Type", "application/json")
-		if h.State == StateFailed {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_ = json.NewEncoder(w).Encode(h)
-	})
-}
-
-// ReadyHandler answers /readyz: 200 while Ready, 503 otherwise, with the
-// state as the body.
-func (b *Bridge) ReadyHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if !b.Ready() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_, _ = w.Write([]byte(b.State() + "\n"))
-	})
 }
 
 // permanentError marks a failure that retrying cannot fix.
@@ -216,17 +116,12 @@ func (b *Bridge) Run(ctx context.Context) (err error) {
 			b.setState(StateStopped)
 		}
 	}()
-	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed)
+	bo := retry.NewBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed)
 	if err := b.retry(ctx, bo, "preparing topics", b.prepareTopics); err != nil {
 		return err
 	}
 	for fresh := true; ; fresh = false {
-		var err error
-		if b.cfg.Transactions {
-			err = b.turnFenced(ctx, fresh)
-		} else {
-			err = b.turnLeased(ctx, bo)
-		}
+		err := b.mode.turn(ctx, fresh, b.serve)
 		switch {
 		case errors.Is(err, errStandBy):
 			b.log.Error().Err(err).Msg("stopped producing; standing by")
@@ -240,71 +135,20 @@ func (b *Bridge) Run(ctx context.Context) (err error) {
 	}
 }
 
-// turnFenced is one turn at producing with transactions: wait until no
-// other instance is live, then fence every earlier one (InitProducerID in
-// each epoch) and stream until fenced in turn.
-func (b *Bridge) turnFenced(ctx context.Context, fresh bool) error {
-	if err := b.awaitTurn(ctx, fresh); err != nil || ctx.Err() != nil {
-		return err
-	}
-	return b.serve(ctx, nil)
-}
-
-// turnLeased is one turn at producing without transactions: hold the
-// consumer-group lease while streaming.
-func (b *Bridge) turnLeased(ctx context.Context, bo *backoff) error {
-	for {
-		lease, err := checkpoint.Acquire(ctx, b.client, b.cfg.BridgeName, checkpoint.LeaseOptions{
-			SessionTimeout: b.cfg.LeaseSessionTimeout,
-			OnStandby: func() {
-				b.setState(StateStandby)
-				b.log.Info().Str("bridge", b.cfg.BridgeName).Msg("another instance holds this bridge name; standing by")
-			},
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if ferr := b.final(err); ferr != nil {
-				return ferr
-			}
-			b.log.Warn().Err(err).Msg("acquiring the bridge lease failed; retrying")
-			if err := sleep(ctx, bo.next()); err != nil {
-				return nil
-			}
-			continue
-		}
-		bo.reset()
-		b.metrics.leaseHeld.Set(1)
-		b.log.Info().Str("bridge", b.cfg.BridgeName).Msg("lease acquired")
-		err = b.serve(ctx, lease)
-		b.metrics.leaseHeld.Set(0)
-		releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if rerr := lease.Release(releaseCtx); rerr != nil {
-			b.log.Warn().Err(rerr).Msg("releasing the lease failed; a standby takes over after LEASE_SESSION_TIMEOUT")
-		}
-		cancel()
-		if errors.Is(err, checkpoint.ErrLeaseLost) {
-			return fmt.Errorf("%w: %w", errStandBy, err)
-		}
-		return err
-	}
-}
-
 // retry runs fn until it succeeds, fails permanently or ctx ends.
-func (b *Bridge) retry(ctx context.Context, bo *backoff, what string, fn func(context.Context) error) error {
+func (b *Bridge) retry(ctx context.Context, bo *retry.Backoff, what string, fn func(context.Context) error) error {
 	for {
 		err := fn(ctx)
 		if err == nil || ctx.Err() != nil {
-			bo.reset()
+			bo.Reset()
 			return nil
 		}
 		if ferr := b.final(err); ferr != nil {
 			return ferr
 		}
-		d := bo.next()
+		d := bo.Next()
 		b.log.Warn().Err(err).Dur("retry_in", d).Msg(what + " failed")
-		if err := sleep(ctx, d); err != nil {
+		if err := retry.Sleep(ctx, d); err != nil {
 			return nil
 		}
 	}
@@ -318,36 +162,34 @@ func (b *Bridge) prepareTopics(ctx context.Context) error {
 		return fmt.Errorf("reaching Kafka at %s: %w", strings.Join(b.cfg.KafkaBrokers, ","), err)
 	}
 	if b.cfg.CreateTopics {
-		if err := ensureTopics(ctx, b.client, b.cfg.TopicPartitions, b.cfg.ReplicationFactor, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic); err != nil {
+		if err := sink.EnsureTopics(ctx, b.client, b.cfg.TopicPartitions, b.cfg.ReplicationFactor, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic); err != nil {
 			return err
 		}
 		if err := b.store.EnsureTopic(ctx, b.cfg.ReplicationFactor); err != nil {
 			return err
 		}
 	}
-	_, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic, b.cfg.CheckpointTopic)
+	_, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic, b.cfg.CheckpointTopic)
 	// A topic just created (by us or a sibling) can take a moment to show
 	// in metadata; only a topic nobody will create is a dead end.
-	if errors.Is(err, ErrTopicMissing) && !b.cfg.CreateTopics {
+	if errors.Is(err, sink.ErrTopicMissing) && !b.cfg.CreateTopics {
 		return permanent(fmt.Errorf("%w (create it, or set KAFKA_CREATE_TOPICS=true)", err))
 	}
 	return err
 }
 
-// serve streams, epoch after epoch, until ctx ends, the lease (when there
-// is one) is lost, another instance fences this one, or a permanent failure.
-func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
-	runCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	if lease != nil {
-		stop := context.AfterFunc(lease.Context(), func() { cancel(context.Cause(lease.Context())) })
-		defer stop()
-	}
-	bo := newBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+1)
+// serve streams, epoch after epoch, until ctx ends (the process stops, or
+// the turn is lost), another instance fences this one, or a permanent
+// failure.
+func (b *Bridge) serve(ctx context.Context) error {
+	bo := retry.NewBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+1)
 	for first := true; ; first = false {
-		err := b.epoch(runCtx, first)
-		if runCtx.Err() != nil {
-			if ctx.Err() != nil && !errors.Is(err, errEpochFailed) {
+		err := b.epoch(ctx, first)
+		if ctx.Err() != nil {
+			if lost := lostTurn(ctx); lost != nil {
+				return lost
+			}
+			if !errors.Is(err, errEpochFailed) {
 				// Stopped while the epoch began (a slow SASL handshake
 				// widens that window): its error is the cancellation's
 				// (kafka-go reports a cancelled ListOffsets as
@@ -359,7 +201,7 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 				}
 				return nil
 			}
-			return leaseCause(runCtx, err)
+			return err
 		}
 		if ferr := b.final(err); ferr != nil {
 			return ferr
@@ -368,32 +210,18 @@ func (b *Bridge) serve(ctx context.Context, lease *checkpoint.Lease) error {
 			return err
 		}
 		b.setState(StateRecovering)
-		d := bo.next()
-		b.log.Warn().Err(err).Dur("retry_in", d).Msg("epoch ended; rebuilding from the committed checkpoint and the output topic before resuming")
-		if err := sleep(runCtx, d); err != nil {
-			return leaseCause(runCtx, nil)
+		d := bo.Next()
+		b.log.Warn().Err(err).Dur("retry_in", d).Msg("epoch ended; rebuilding from the committed checkpoint and the outputs before resuming")
+		if err := retry.Sleep(ctx, d); err != nil {
+			return lostTurn(ctx)
 		}
 	}
 }
 
-// leaseCause turns a cancellation caused by losing the lease into that error.
-func leaseCause(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); errors.Is(cause, checkpoint.ErrLeaseLost) {
+// lostTurn is the lease's loss when that is what ended ctx, else nil.
+func lostTurn(ctx context.Context) error {
+	if cause := context.Cause(ctx); errors.Is(cause, lease.ErrLost) {
 		return cause
 	}
-	return err
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return context.Cause(ctx)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
+	return nil
 }

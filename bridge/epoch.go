@@ -7,10 +7,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
-	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/logread"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/txn"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
 // errEpochFailed ends an epoch whose writes failed; the next epoch rebuilds
@@ -21,66 +22,57 @@ var errEpochFailed = errors.New("a write to Kafka failed")
 var errTakenOver = errors.New("another instance took over")
 
 // epoch streams until ctx ends, a write fails, another instance takes
-// over, or the upstream fails permanently. Each epoch starts from what
-// Kafka holds, never from memory: a fresh producer id (with transactions:
-// a new epoch of the transactional id, which fences every other instance
-// and aborts any transaction left open), the committed checkpoint, and a
-// scan of the output topic's tail.
+// over, or the source fails permanently. Each epoch starts from what Kafka
+// holds, never from memory: a fresh producer id (with transactions: a new
+// epoch of the transactional id, which fences every other instance and
+// aborts any transaction left open), the committed checkpoint, and a scan
+// of the outputs' tails.
 func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	b.setState(StateRecovering)
-	pid, pos, err := b.begin(ctx, first)
+	pid, pos, created, err := b.begin(ctx, first)
 	if err != nil {
 		return err
 	}
-	parts, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
+	stream, err := b.src.Resume(source.Checkpoint{Found: !created, Position: source.Position{Since: pos.Since, HighWater: pos.HighWater, State: pos.State}})
+	if err != nil {
+		return permanent(fmt.Errorf("resuming the %s source from the checkpoint: %w", b.src.Name(), err))
+	}
+	if created {
+		p := stream.Position(source.Progress{})
+		pos.Since, pos.HighWater, pos.State = p.Since, p.HighWater, p.State
+		b.log.Info().Time("since", pos.Since).Msg("no checkpoint: starting where the source's settings say")
+	}
+	parts, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
 	if err != nil {
 		return err
 	}
 	started := time.Now()
-	scan, err := scanTail(ctx, b.client, b.cfg.KafkaTopic, b.cfg.BridgeName, parts[b.cfg.KafkaTopic], pos.ScanFrom, pos.Since.Add(-b.cfg.EventLateness))
+	scan, err := b.scanTails(ctx, parts, pos, stream.Horizon(source.Progress{}))
 	if err != nil {
 		return err
 	}
 	b.log.Info().Int("records_scanned", scan.records).Int("delivered_keys", len(scan.delivered)).
-		Dur("took", time.Since(started)).Msg("scanned the output topic's tail")
+		Dur("took", time.Since(started)).Msg("scanned the outputs' tails")
 
-	tr := newTracker(pos, b.cfg.EventLateness, b.cfg.MaxInFlight, b.cfg.MaxInFlightBytes, scan.delivered, scan.latest, scan.end)
+	tr := newTracker(stream, pos, sink.NewInFlight(b.cfg.MaxInFlight, b.cfg.MaxInFlightBytes), scan)
 	position := func() checkpoint.Position {
 		p := tr.position(time.Now().UTC())
 		p.Writer = b.cfg.InstanceID
 		return p
 	}
-	onAck := func(r *outRecord, offset int64, err error) {
-		tr.complete(r.seq, offset, err)
+	onAck := func(r *sink.Record, offset int64, err error) {
+		tr.complete(r.Seq, offset, err)
 		if err != nil {
 			b.metrics.produceFailures.Inc()
 			return
 		}
 		b.metrics.recordsAcked.Inc()
 	}
-	var tx *transaction
-	if pid.Transactional() {
-		tx = newTransaction(pid, onAck, b.cfg.MaxInFlight/2, b.cfg.WriteTimeout)
-	}
-	prod := newProducer(b.client, pid, tx, producerConfig{
-		batchSize:  b.cfg.BatchSize,
-		batchBytes: b.cfg.BatchBytes,
-		observe: func(records, bytes int, took time.Duration) {
-			b.metrics.produceLatency.Observe(took.Seconds())
-			b.metrics.batchRecords.Observe(float64(records))
-			b.metrics.batchBytes.Observe(float64(bytes))
-		},
-		linger:       b.cfg.Linger,
-		writeTimeout: b.cfg.WriteTimeout,
-		compression:  codec(b.cfg.Compression),
-	}, parts, onAck)
-	if tx != nil {
-		// Claim the bridge name before streaming: the checkpoint now names
-		// this instance, which is what standbys and a later epoch check.
-		if _, err := b.commit(ctx, tx, position, true); err != nil {
-			prod.abort()
-			return b.writeError(fmt.Errorf("committing the first checkpoint of the epoch: %w", err))
-		}
+	commits := b.mode.open(pid, tr, onAck)
+	prod := sink.NewProducer(b.client, pid, commits.gate(), b.producerConfig(), parts, onAck)
+	if err := commits.start(ctx, position, created); err != nil {
+		prod.Abort()
+		return b.writeError(err)
 	}
 
 	epochCtx, cancel := context.WithCancelCause(ctx)
@@ -96,65 +88,107 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	}()
 	go func() {
 		defer wg.Done()
-		if tx != nil {
-			b.commitLoop(epochCtx, tx, tr, position)
-		} else {
-			b.checkpointLoop(epochCtx, tr, position)
-		}
+		commits.run(epochCtx, position)
 	}()
 
-	w := newWriter(recordSettings{bridge: b.cfg.BridgeName, topic: b.cfg.KafkaTopic, dlqTopic: b.cfg.KafkaDLQTopic, batchBytes: b.cfg.BatchBytes},
-		tr, prod, b.metrics, b.log, parts)
-	streamErr := b.stream(epochCtx, w)
+	streamErr := stream.Run(epochCtx, newWriter(b, tr, prod, parts))
+	if streamErr != nil && epochCtx.Err() == nil {
+		streamErr = permanent(streamErr) // the source gave up: retrying cannot help
+	}
 	cancel(nil)
 
-	leaseLost := errors.Is(context.Cause(ctx), checkpoint.ErrLeaseLost)
+	lost := lostTurn(ctx) != nil
 	// The partition goroutines end first: a commit in progress may be
 	// waiting for their batches.
-	if tr.err() != nil || leaseLost {
-		prod.abort()
+	if tr.err() != nil || lost {
+		prod.Abort()
 	} else {
 		b.flush(prod, tr)
 	}
 	wg.Wait()
-	b.finish(ctx, tx, tr, position, leaseLost)
+	commits.finish(ctx, position, lost)
 	if err := tr.err(); err != nil {
 		return b.writeError(err)
 	}
 	return streamErr
 }
 
+func (b *Bridge) producerConfig() sink.ProducerConfig {
+	return sink.ProducerConfig{
+		BatchSize:    b.cfg.BatchSize,
+		BatchBytes:   b.cfg.BatchBytes,
+		Linger:       b.cfg.Linger,
+		WriteTimeout: b.cfg.WriteTimeout,
+		Compression:  sink.Codec(b.cfg.Compression),
+		Observe: func(records, bytes int, took time.Duration) {
+			b.metrics.produceLatency.Observe(took.Seconds())
+			b.metrics.batchRecords.Observe(float64(records))
+			b.metrics.batchBytes.Observe(float64(bytes))
+		},
+	}
+}
+
 // begin initialises the epoch's producer and loads the position it resumes
 // from, in that order: the init aborts any transaction an earlier instance
-// left open, so the load sees only committed checkpoints.
-func (b *Bridge) begin(ctx context.Context, first bool) (*txn.Producer, checkpoint.Position, error) {
-	if b.cfg.Transactions && !first {
-		// Re-initialising would fence an instance that took over while
-		// this one recovered: check first.
-		cur, found, err := b.store.Load(ctx)
-		if err != nil {
-			return nil, cur, b.loadError(err)
-		}
-		if found && cur.Writer != b.cfg.InstanceID {
-			return nil, cur, fmt.Errorf("%w: %w: instance %q wrote the checkpoint at %s", errStandBy, errTakenOver, cur.Writer, cur.Written.Format(time.RFC3339Nano))
-		}
+// left open, so the load sees only committed checkpoints. created is true
+// when there was no checkpoint: pos then holds only where the scan starts.
+func (b *Bridge) begin(ctx context.Context, first bool) (pid *txn.Producer, pos checkpoint.Position, created bool, err error) {
+	if err := b.mode.mayInit(ctx, first); err != nil {
+		return nil, pos, false, err
 	}
-	pid, err := txn.Init(ctx, b.client, b.cfg.TransactionalID, b.cfg.TransactionTimeout)
+	pid, err = txn.Init(ctx, b.client, b.cfg.TransactionalID, b.cfg.TransactionTimeout)
 	if err != nil {
 		if txn.Classify(err) != txn.Permanent {
-			return nil, checkpoint.Position{}, err
+			return nil, pos, false, err
 		}
-		hint := "idempotent writes need IDEMPOTENT_WRITE on the cluster, or WRITE on the topics"
-		if b.cfg.Transactions {
-			hint = fmt.Sprintf("with KAFKA_TRANSACTIONS=true the bridge needs WRITE and DESCRIBE on transactional id %q; set KAFKA_TRANSACTIONS=false where transactions are not allowed", b.cfg.TransactionalID)
-		}
-		return nil, checkpoint.Position{}, permanent(fmt.Errorf("%w (%s)", err, hint))
+		return nil, pos, false, permanent(fmt.Errorf("%w (%s)", err, b.mode.initHint()))
 	}
-	pos, err := b.startPosition(ctx)
+	pos, found, err := b.store.Load(ctx)
 	if err != nil {
-		return nil, pos, err
+		return nil, pos, false, b.loadError(err)
 	}
-	return pid, pos, nil
+	if found {
+		if err := b.checkOwnership(pos); err != nil {
+			return nil, pos, false, err
+		}
+		b.log.Info().Time("since", pos.Since).Time("high_water", pos.HighWater).Str("writer", pos.Writer).Msg("resuming from checkpoint")
+		return pid, pos, false, nil
+	}
+	pos, err = b.newPosition(ctx)
+	return pid, pos, true, err
+}
+
+// checkOwnership refuses a checkpoint written for another topic or source:
+// resuming from it would guess.
+func (b *Bridge) checkOwnership(pos checkpoint.Position) error {
+	if pos.Topic != b.cfg.KafkaTopic {
+		return permanent(fmt.Errorf("checkpoint of bridge %q was written for topic %q, but KAFKA_TOPIC is %q: use a new BRIDGE_NAME for a new topic", b.cfg.BridgeName, pos.Topic, b.cfg.KafkaTopic))
+	}
+	if pos.Source != b.src.Name() {
+		return permanent(fmt.Errorf("checkpoint of bridge %q was written by the %s source, but this bridge reads the %s source: use a new BRIDGE_NAME for a new source", b.cfg.BridgeName, pos.Source, b.src.Name()))
+	}
+	return nil
+}
+
+// newPosition is the first position of a bridge name: nothing of ours
+// exists yet, so the scans can start at the outputs' ends today.
+func (b *Bridge) newPosition(ctx context.Context) (checkpoint.Position, error) {
+	pos := checkpoint.Position{Bridge: b.cfg.BridgeName, Topic: b.cfg.KafkaTopic, Source: b.src.Name(), Written: time.Now().UTC(), Writer: b.cfg.InstanceID}
+	parts, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
+	if err != nil {
+		return pos, err
+	}
+	for _, out := range []struct {
+		topic string
+		into  *map[int]int64
+	}{{b.cfg.KafkaTopic, &pos.ScanFrom}, {b.cfg.KafkaDLQTopic, &pos.DLQScanFrom}} {
+		bounds, err := logread.Offsets(ctx, b.client, out.topic, parts[out.topic], false)
+		if err != nil {
+			return pos, err
+		}
+		*out.into = logread.Ends(bounds)
+	}
+	return pos, nil
 }
 
 // writeError turns the first write failure of an epoch into what serve
@@ -177,82 +211,12 @@ func (b *Bridge) loadError(err error) error {
 	return err
 }
 
-// startPosition loads the checkpoint, or makes the first one (written at
-// once without transactions; by the epoch's first commit with them).
-func (b *Bridge) startPosition(ctx context.Context) (checkpoint.Position, error) {
-	pos, found, err := b.store.Load(ctx)
-	if err != nil {
-		return pos, b.loadError(err)
-	}
-	if found {
-		if pos.Topic != b.cfg.KafkaTopic {
-			return pos, permanent(fmt.Errorf("checkpoint of bridge %q was written for topic %q, but KAFKA_TOPIC is %q: use a new BRIDGE_NAME for a new topic", b.cfg.BridgeName, pos.Topic, b.cfg.KafkaTopic))
-		}
-		b.log.Info().Time("since", pos.Since).Time("high_water", pos.HighWater).Str("writer", pos.Writer).Msg("resuming from checkpoint")
-		return pos, nil
-	}
-	since := b.cfg.StartSince
-	if since.IsZero() {
-		since = time.Now().UTC()
-	}
-	parts, err := partitionCounts(ctx, b.client, b.cfg.KafkaTopic)
-	if err != nil {
-		return pos, err
-	}
-	// Nothing of ours exists yet, so the scan can start at today's end.
-	scan, err := partitionOffsets(ctx, b.client, b.cfg.KafkaTopic, parts[b.cfg.KafkaTopic], false)
-	if err != nil {
-		return pos, err
-	}
-	pos = checkpoint.Position{
-		Bridge: b.cfg.BridgeName, Topic: b.cfg.KafkaTopic,
-		Since: since, HighWater: since, ScanFrom: scan, Written: time.Now().UTC(), Writer: b.cfg.InstanceID,
-	}
-	// Written before the first event: a crash before the first periodic
-	// checkpoint must not restart from a later "now" and lose the events
-	// in between.
-	if !b.cfg.Transactions {
-		if err := b.store.Save(ctx, pos); err != nil {
-			return pos, err
-		}
-	}
-	b.log.Info().Time("since", since).Msg("no checkpoint: starting at START_SINCE")
-	return pos, nil
-}
-
-// partitionOffsets returns, per partition of topic, the first retained
-// offset (first) or the end offset.
-func partitionOffsets(ctx context.Context, client *kafka.Client, topic string, partitions int, first bool) (map[int]int64, error) {
-	reqs := make([]kafka.OffsetRequest, partitions)
-	for p := range reqs {
-		reqs[p] = kafka.LastOffsetOf(p)
-		if first {
-			reqs[p] = kafka.FirstOffsetOf(p)
-		}
-	}
-	res, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
-	if err != nil {
-		return nil, fmt.Errorf("listing offsets of %q: %w", topic, err)
-	}
-	offsets := make(map[int]int64, partitions)
-	for _, po := range res.Topics[topic] {
-		if po.Error != nil {
-			return nil, fmt.Errorf("listing offsets of %s[%d]: %w", topic, po.Partition, po.Error)
-		}
-		offsets[po.Partition] = po.LastOffset
-		if first {
-			offsets[po.Partition] = po.FirstOffset
-		}
-	}
-	return offsets, nil
-}
-
 // flush waits, up to SHUTDOWN_TIMEOUT, for what is queued to be written.
-func (b *Bridge) flush(prod *producer, tr *tracker) {
+func (b *Bridge) flush(prod *sink.Producer, tr *tracker) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		prod.close()
+		prod.Close()
 	}()
 	timer := time.NewTimer(b.cfg.ShutdownTimeout)
 	defer timer.Stop()
@@ -261,7 +225,7 @@ func (b *Bridge) flush(prod *producer, tr *tracker) {
 	case <-timer.C:
 		pending, _ := tr.stats()
 		b.log.Warn().Int("pending", pending).Msg("flush timed out; unacknowledged records are resent after the restart")
-		prod.cancel()
+		prod.Cancel()
 		<-done
 	}
 }

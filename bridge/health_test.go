@@ -11,7 +11,7 @@ import (
 )
 
 func TestProbesFollowTheState(t *testing.T) {
-	b, err := New(Options{Config: config.Config{BridgeName: "b", InstanceID: "i-1"}})
+	b, err := New(Options{Config: config.Config{BridgeName: "b", InstanceID: "i-1"}, Source: lateSource{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,16 +7,12 @@ import (
 // metrics are the bridge's Prometheus collectors, registered on the
 // registry the caller passes in (no global registry). Names follow the
 // Prometheus conventions under the analytics_bridge_ prefix; the README's
-// "Operating it" table lists them.
+// "Operating it" table lists them. Sources register their own beside them.
 type metrics struct {
 	eventsReceived  prometheus.Counter
 	recordsAcked    prometheus.Counter
 	duplicates      prometheus.Counter
 	deadLetters     prometheus.Counter
-	connects        prometheus.Counter
-	disconnects     *prometheus.CounterVec
-	connected       prometheus.Gauge
-	tokenFailures   prometheus.Counter
 	produceFailures prometheus.Counter
 	produceLatency  prometheus.Histogram
 	batchRecords    prometheus.Histogram
@@ -47,12 +43,8 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	m := &metrics{
 		eventsReceived:  counter("events_received_total", "Events read from the upstream, replays included."),
 		recordsAcked:    counter("records_acked_total", "Records acknowledged by Kafka (events, dead letters, gap markers); with transactions, at commit."),
-		duplicates:      counter("duplicates_dropped_total", "Replayed events dropped because they were already delivered."),
-		deadLetters:     counter("dead_letters_total", "Frames or events sent to the dead-letter topic."),
-		connects:        counter("upstream_connects_total", "Successful upstream connections."),
-		disconnects:     prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "upstream_disconnects_total", Help: "Upstream connections ended or refused, by reason."}, []string{"reason"}),
-		connected:       gauge("upstream_connected", "1 while an upstream connection is open."),
-		tokenFailures:   counter("token_refresh_failures_total", "Failed attempts to get an upstream token (file unreadable, OAuth2 endpoint refused)."),
+		duplicates:      counter("duplicates_dropped_total", "Events and dead letters read again (replays, redeliveries) and dropped because they were already delivered."),
+		deadLetters:     counter("dead_letters_total", "Frames or events sent to the dead-letter topic (once each)."),
 		produceFailures: counter("produce_failures_total", "Records whose write failed (each ends the epoch)."),
 		produceLatency:  histogram("produce_latency_seconds", "Time from sending a batch to Kafka's definite answer, retries of the same batch included.", latency),
 		batchRecords:    histogram("batch_records", "Records per batch written.", prometheus.ExponentialBuckets(1, 4, 8)),
@@ -61,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 		checkpointTime:  histogram("checkpoint_write_seconds", "Time to write a checkpoint (with transactions: to commit the transaction holding it).", latency),
 		checkpointFails: counter("checkpoint_write_failures_total", "Checkpoint writes or commits that failed."),
 		transactions:    prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "transactions_total", Help: "Kafka transactions ended, by outcome (committed, aborted)."}, []string{"outcome"}),
-		gaps:            counter("gaps_total", "Gap markers written with ON_STALE_SINCE=resume-now."),
+		gaps:            counter("gaps_total", "Gap markers written (ON_STALE_SINCE=resume-now)."),
 		inFlight:        gauge("in_flight_records", "Records read but not yet acknowledged (with transactions: not yet committed)."),
 		inFlightBytes:   gauge("in_flight_bytes", "Bytes of the records read but not yet acknowledged; KAFKA_MAX_IN_FLIGHT_BYTES bounds them."),
 		checkpointSince: gauge("checkpoint_since_seconds", "Resume time of the last checkpoint written (Unix seconds)."),
@@ -71,10 +63,9 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	// zeros instead of nothing.
 	m.transactions.WithLabelValues("committed")
 	m.transactions.WithLabelValues("aborted")
-	m.disconnects.WithLabelValues("error")
 	if reg != nil {
-		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters, m.connects, m.disconnects,
-			m.connected, m.tokenFailures, m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
+		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters,
+			m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
 			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.inFlightBytes, m.checkpointSince, m.leaseHeld,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "event_time_lag_seconds",
 				Help: "Now minus the high water of the last checkpoint (the latest event time of the acknowledged prefix); grows while the stream falls behind."},

@@ -6,110 +6,113 @@ import (
 	"sync"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
 // tracker is the bookkeeping of one epoch (the span between two rebuilds of
-// state from the output topic). It numbers everything read from the upstream
+// state from the output topic). It numbers everything read from the source
 // in arrival order, learns which numbers Kafka acknowledged, and derives the
-// checkpoint from the longest acknowledged prefix.
+// checkpoint from the longest acknowledged prefix; what that prefix means
+// for resuming, the source's Stream says (Position, Horizon).
 //
 // Invariants (each one once cost a lost or duplicated event in design):
-//   - highWater is the latest event time within the acknowledged prefix of
-//     arrival order, never of anything acknowledged out of order: an event
-//     acknowledged after a gap in the prefix says nothing about the gap.
-//   - Since = highWater - lateness. Because an event arrives at most
-//     `lateness` after newer ones, every event older than Since arrived
-//     before the prefix ended, so it is in the prefix: replaying from Since
-//     loses nothing.
-//   - the dedup window holds the key of every event that a connection may
-//     still resend (dedup.go states why and how it is pruned).
-//   - ScanFrom is taken from a snapshot of endOffsets whose `below` (the
-//     latest event time of any of our records under those offsets) is older
-//     than Since: so every record at or after Since is at or after ScanFrom.
+//   - progress.HighWater is the latest event time within the acknowledged
+//     prefix of arrival order, never of anything acknowledged out of
+//     order: an event acknowledged after a hole in the prefix says nothing
+//     about the hole.
+//   - the dedup window holds the key of every record the source may still
+//     send again: keys go only once older than the stream's Horizon.
+//   - ScanFrom is taken from a snapshot of the end offsets whose `below`
+//     (the latest event time of any of our records under those offsets) is
+//     older than the checkpoint's Since: so every record at or after Since
+//     is at or after ScanFrom.
+//   - an upstream acknowledgement (Acker) is released only for the
+//     acknowledged prefix, and only by committed: never before the records
+//     it covers are in Kafka for good.
 type tracker struct {
-	lateness time.Duration
-	slots    inFlight // bounds records read but not yet acknowledged
+	stream source.Stream
+	slots  *sink.InFlight // bounds records read but not yet acknowledged
 
-	mu        sync.Mutex // guards everything below
+	mu        sync.Mutex // guards everything below; Position and Horizon are called under it
 	base      checkpoint.Position
-	floor     time.Time  // no Since before this: an acknowledged gap marker's end
-	dialFloor time.Time  // no connection before this: a gap marker's end, acknowledged or not
 	items     fifo[item] // not yet popped, in arrival order
 	firstSeq  uint64     // seq of the oldest item
 	nextSeq   uint64
-	highWater time.Time
+	progress  source.Progress
 	below     time.Time
-	end       map[int]int64 // per output partition: one past our last popped record
+	end       [numOutputs]map[int]int64 // per output and partition: one past our last popped record
 	snapshots scanSnapshots
 	window    dedupWindow
-	connSince time.Time // since of the current connection
-	connHigh  time.Time // latest event time read on the current connection
+	acks      []pendingAck // popped, waiting for committed
 	failure   error
 	failed    chan struct{} // closed at the first failure
 }
 
+// Outputs of the bridge, the topics whose tails rebuild the dedup window.
+const (
+	outEvents      = iota // KAFKA_TOPIC
+	outDeadLetters        // KAFKA_DLQ_TOPIC
+	numOutputs
+	outNone = -1
+)
+
 type item struct {
-	time      time.Time // zero for dead letters
+	time      time.Time // event time: moves the high water; zero for gap markers and dead letters without one
+	kept      time.Time // the time its dedup key is kept by, and its header says: moves `below`
 	arrived   time.Time // when it was read: caps what a future-dated event does to the high water
-	floor     time.Time // gap markers: where the upstream resumes after the gap
-	partition int       // output-topic partition; -1 when not in the output topic
+	settled   time.Time // gap markers: the end of the gap
+	output    int8      // outEvents, outDeadLetters or outNone
+	partition int32
 	offset    int64
 	done      bool
 	held      int // bytes of the in-flight slot it holds; 0: none
+	ack       source.Acker
+	ackID     uint64
 }
 
-// newTracker starts an epoch from base after the scan found scanned (the
-// dedup keys this bridge wrote at or after base.ScanFrom), whose latest
-// event time is scannedMax, and the output topic ended at endOffsets.
-func newTracker(base checkpoint.Position, lateness time.Duration, maxRecords, maxBytes int, scanned map[string]time.Time, scannedMax time.Time, endOffsets map[int]int64) *tracker {
+type pendingAck struct {
+	ack source.Acker
+	id  uint64
+}
+
+// newTracker starts an epoch of stream from base, after the scan that
+// found rebuilt (the keys of our records at or after the stream's horizon,
+// and where the outputs ended).
+func newTracker(stream source.Stream, base checkpoint.Position, slots *sink.InFlight, rebuilt scanResult) *tracker {
 	t := &tracker{
-		lateness:  lateness,
-		slots:     inFlight{maxRecords: maxRecords, maxBytes: maxBytes},
-		base:      base,
-		highWater: base.HighWater,
-		end:       make(map[int]int64, len(endOffsets)),
-		window:    newDedupWindow(scanned),
-		failed:    make(chan struct{}),
+		stream: stream,
+		slots:  slots,
+		base:   base,
+		window: newDedupWindow(rebuilt.delivered),
+		failed: make(chan struct{}),
 	}
-	maps.Copy(t.end, endOffsets)
-	if t.highWater.Before(base.Since) {
-		t.highWater = base.Since
+	for out := range t.end {
+		t.end[out] = maps.Clone(rebuilt.end[out])
+		if t.end[out] == nil {
+			t.end[out] = map[int]int64{}
+		}
 	}
-	// Records below base.ScanFrom are older than base.Since by the
+	// Records below base's ScanFrom are older than base.Since by the
 	// invariant; the scan saw everything above it.
 	t.below = base.Since.Add(-time.Nanosecond)
-	if scannedMax.After(t.below) {
-		t.below = scannedMax
+	if rebuilt.latest.After(t.below) {
+		t.below = rebuilt.latest
 	}
-	t.snapshots.take(t.below, endOffsets)
+	t.snapshots.take(t.below, t.end)
 	return t
 }
 
-// reconnect returns the since of the next connection and starts tracking
-// what that connection can resend, in one step: between the two, acks
-// could move since and prune keys the new connection's replay resends.
-// The gap floor applies at once here (the upstream cannot serve anything
-// older), but reaches the checkpoint only once its gap marker is written.
-func (t *tracker) reconnect() time.Time {
+// observe calls fn with the acknowledged progress, atomically with respect
+// to Position and Horizon (see source.Output.Observe).
+func (t *tracker) observe(fn func(source.Progress)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	since := t.sinceLocked()
-	if since.Before(t.dialFloor) {
-		since = t.dialFloor
-	}
-	t.connSince, t.connHigh = since, time.Time{}
-	return since
+	fn(t.progress)
 }
 
-// read notes an event read on the current connection.
-func (t *tracker) read(tm time.Time) {
-	if tm.After(t.connHigh) {
-		t.connHigh = tm
-	}
-}
-
-// seen reports whether the event was already delivered: the drop decision.
+// seen reports whether the record was already delivered: the drop decision.
 func (t *tracker) seen(key string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -118,20 +121,33 @@ func (t *tracker) seen(key string) bool {
 
 // acquire waits for an in-flight slot for a record of size bytes.
 func (t *tracker) acquire(ctx context.Context, size int) error {
-	return t.slots.acquire(ctx, size)
+	return t.slots.Acquire(ctx, size)
 }
 
-// begin registers a record of size bytes about to be sent (after acquire),
-// read from the upstream at arrived, and returns its sequence number. key
-// is "" for records that are not events.
-func (t *tracker) begin(tm, arrived time.Time, key string, partition, size int) uint64 {
+// entry is a record about to be sent, as begin registers it.
+type entry struct {
+	time      time.Time // event time; zero when unknown (a dead letter)
+	kept      time.Time // its dedup key's time in the window; zero: time
+	arrived   time.Time
+	key       string // its dedup key
+	output    int8
+	partition int
+	size      int
+	ack       source.Acker
+	ackID     uint64
+}
+
+// begin registers a record about to be sent (after acquire), and returns
+// its sequence number. Its dedup key enters the window: a copy read again
+// before this one is written is dropped.
+func (t *tracker) begin(e entry) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.read(tm)
-	if key != "" {
-		t.window.add(key, tm)
+	if e.kept.IsZero() {
+		e.kept = e.time
 	}
-	return t.push(item{time: tm, arrived: arrived, partition: partition, held: size})
+	t.window.add(e.key, e.kept)
+	return t.push(item{time: e.time, kept: e.kept, arrived: e.arrived, output: e.output, partition: int32(e.partition), held: e.size, ack: e.ack, ackID: e.ackID})
 }
 
 // withdraw undoes the latest begin, whose record could not be queued.
@@ -142,22 +158,28 @@ func (t *tracker) withdraw(seq uint64, key string) {
 	if last < 0 || seq != t.nextSeq-1 || seq != t.firstSeq+uint64(last) {
 		return // not the latest: leave it pending, the prefix stops there
 	}
-	t.slots.release(t.items.at(last).held)
+	t.slots.Release(t.items.at(last).held)
 	t.items.dropLast()
 	t.nextSeq--
-	if key != "" {
-		t.window.remove(key)
-	}
+	t.window.remove(key)
 }
 
-// duplicate registers a replayed event that is dropped: it needs no write,
-// but it takes its place in arrival order so that the prefix covers it.
-func (t *tracker) duplicate(tm time.Time) {
+// duplicate registers a record read again that is dropped: it needs no
+// write, but it takes its place in arrival order so that the prefix covers
+// it, and its acknowledgement waits for the copy that was written.
+func (t *tracker) duplicate(tm time.Time, ack source.Acker, ackID uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.read(tm)
-	t.push(item{time: tm, arrived: time.Now(), partition: -1, done: true})
+	t.push(item{time: tm, kept: tm, arrived: time.Now(), output: outNone, done: true, ack: ack, ackID: ackID})
 	t.pop()
+}
+
+// beginGap registers a gap marker (after acquire): once it is written, the
+// progress is settled up to `to`.
+func (t *tracker) beginGap(to time.Time, partition, size int) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.push(item{settled: to, output: outEvents, partition: int32(partition), held: size})
 }
 
 func (t *tracker) push(it item) uint64 {
@@ -176,7 +198,7 @@ func (t *tracker) complete(seq uint64, offset int64, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	it := t.items.at(int(seq - t.firstSeq))
-	t.slots.release(it.held)
+	t.slots.Release(it.held)
 	it.held = 0
 	if err != nil {
 		t.failLocked(err)
@@ -193,28 +215,7 @@ func (t *tracker) complete(seq uint64, offset int64, err error) {
 func (t *tracker) pop() {
 	n := 0
 	for n < t.items.len() && t.items.at(n).done {
-		it := t.items.at(n)
-		// An event dated in the future (a skewed clock upstream) must not
-		// drag since ahead of the upstream's now, or every reconnect would
-		// be refused as "since in the future"; it still counts in `below`.
-		hw := it.time
-		if hw.After(it.arrived) {
-			hw = it.arrived
-		}
-		if hw.After(t.highWater) {
-			t.highWater = hw
-		}
-		if it.floor.After(t.floor) {
-			t.floor = it.floor
-		}
-		if it.partition >= 0 {
-			if it.offset+1 > t.end[it.partition] {
-				t.end[it.partition] = it.offset + 1
-			}
-			if it.time.After(t.below) {
-				t.below = it.time
-			}
-		}
+		t.popped(t.items.at(n))
 		n++
 	}
 	if n == 0 {
@@ -222,6 +223,48 @@ func (t *tracker) pop() {
 	}
 	t.items.pop(n)
 	t.firstSeq += uint64(n)
+}
+
+// popped moves the progress over one item of the prefix.
+func (t *tracker) popped(it *item) {
+	// An event dated in the future (a skewed clock upstream) must not drag
+	// the high water ahead of the upstream's now; it still counts in
+	// `below`.
+	hw := it.time
+	if hw.After(it.arrived) {
+		hw = it.arrived
+	}
+	if hw.After(t.progress.HighWater) {
+		t.progress.HighWater = hw
+	}
+	if it.settled.After(t.progress.Settled) {
+		t.progress.Settled = it.settled
+	}
+	if it.output != outNone {
+		end := t.end[it.output]
+		if it.offset+1 > end[int(it.partition)] {
+			end[int(it.partition)] = it.offset + 1
+		}
+		if it.kept.After(t.below) {
+			t.below = it.kept
+		}
+	}
+	if it.ack != nil {
+		t.acks = append(t.acks, pendingAck{it.ack, it.ackID})
+	}
+}
+
+// committed tells the sources' ackers of everything popped so far: the
+// caller has made it durable (a transaction committed, or, without
+// transactions, Kafka acknowledged it).
+func (t *tracker) committed() {
+	t.mu.Lock()
+	acks := t.acks
+	t.acks = nil
+	t.mu.Unlock()
+	for _, a := range acks {
+		a.ack.Committed(a.id)
+	}
 }
 
 // fail ends the epoch's acknowledgements with err (a commit that failed).
@@ -234,6 +277,7 @@ func (t *tracker) fail(err error) {
 func (t *tracker) failLocked(err error) {
 	if t.failure == nil {
 		t.failure = err
+		t.acks = nil // not committed: the upstream sends them again
 		close(t.failed)
 	}
 }
@@ -248,60 +292,36 @@ func (t *tracker) err() error {
 	return t.failure
 }
 
-// beginGap registers a gap marker (after acquire): once it is written, no
-// checkpoint resumes before floor; connections skip to floor at once.
-func (t *tracker) beginGap(floor time.Time, partition, size int) uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if floor.After(t.dialFloor) {
-		t.dialFloor = floor
-	}
-	return t.push(item{floor: floor, partition: partition, held: size})
-}
-
-// since is where a reconnect resumes; mu must be held.
-func (t *tracker) sinceLocked() time.Time {
-	s := t.highWater.Add(-t.lateness)
-	if s.Before(t.base.Since) {
-		s = t.base.Since
-	}
-	if s.Before(t.floor) {
-		s = t.floor
-	}
-	return s
-}
-
 // position returns the checkpoint for the acknowledged prefix, and prunes
-// state that no replay can need any more.
+// state that nothing can need any more.
 func (t *tracker) position(now time.Time) checkpoint.Position {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	since := t.sinceLocked()
+	pos := t.stream.Position(t.progress)
 
 	t.snapshots.take(t.below, t.end)
-	scanFrom := t.snapshots.scanFrom(since, t.base.ScanFrom)
+	scanFrom := t.snapshots.scanFrom(pos.Since, [numOutputs]map[int]int64{t.base.ScanFrom, t.base.DLQScanFrom})
 
-	t.pruneLocked(since)
+	t.window.prune(t.stream.Horizon(t.progress))
 
 	return checkpoint.Position{
-		Bridge:    t.base.Bridge,
-		Topic:     t.base.Topic,
-		Since:     since,
-		HighWater: t.highWater,
-		ScanFrom:  maps.Clone(scanFrom),
-		Written:   now,
+		Bridge:      t.base.Bridge,
+		Topic:       t.base.Topic,
+		Source:      t.base.Source,
+		Since:       pos.Since,
+		HighWater:   pos.HighWater,
+		State:       pos.State,
+		ScanFrom:    maps.Clone(scanFrom[outEvents]),
+		DLQScanFrom: maps.Clone(scanFrom[outDeadLetters]),
+		Written:     now,
 	}
 }
 
-// prune drops the dedup keys no connection can resend any more.
+// prune drops the dedup keys nothing can send again.
 func (t *tracker) prune() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.pruneLocked(t.sinceLocked())
-}
-
-func (t *tracker) pruneLocked(since time.Time) {
-	t.window.prune(pruneBefore(since, t.connSince, t.connHigh, t.lateness))
+	t.window.prune(t.stream.Horizon(t.progress))
 }
 
 // stats reports sizes for metrics and logs.

@@ -6,25 +6,60 @@ import (
 	"testing"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
 var t0 = time.Date(2020, 1, 2, 10, 0, 0, 0, time.UTC) // in the past: see TestTrackerCapsFutureEventTimes
 
 func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
 
-// add registers a record the way writer.send does: slot first.
+// lateStream is a source's stream as the tracker sees it: it resumes at the
+// acknowledged high water less a lateness, never before its base or a
+// settled gap, and needs keys back to one more lateness before that.
+type lateStream struct {
+	base     time.Time
+	lateness time.Duration
+}
+
+func (s lateStream) Run(context.Context, source.Output) error { return nil }
+
+func (s lateStream) Position(p source.Progress) source.Position {
+	since := p.HighWater.Add(-s.lateness)
+	for _, floor := range []time.Time{s.base, p.Settled} {
+		if since.Before(floor) {
+			since = floor
+		}
+	}
+	high := p.HighWater
+	if high.Before(s.base) {
+		high = s.base
+	}
+	return source.Position{Since: since, HighWater: high}
+}
+
+func (s lateStream) Horizon(p source.Progress) time.Time {
+	return s.Position(p).Since.Add(-s.lateness)
+}
+
+// add registers an event record the way the writer does: slot first.
 func add(t *testing.T, tr *tracker, tm time.Time, key string, partition int) uint64 {
 	t.Helper()
 	if err := tr.acquire(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	return tr.begin(tm, time.Now(), key, partition, 1)
+	return tr.begin(entry{time: tm, arrived: time.Now(), key: key, output: outEvents, partition: partition, size: 1})
 }
 
 func newTestTracker(lateness time.Duration) *tracker {
-	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0), HighWater: at(0), ScanFrom: map[int]int64{0: 5}}
-	return newTracker(base, lateness, 100, 1<<30, nil, time.Time{}, map[int]int64{0: 5})
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Source: "test", Since: at(0), HighWater: at(0), ScanFrom: map[int]int64{0: 5}}
+	return newTracker(lateStream{at(0), lateness}, base, sink.NewInFlight(100, 1<<30), scanned(nil, time.Time{}, map[int]int64{0: 5}))
+}
+
+// scanned is what a scan of the event topic found.
+func scanned(keys map[string]time.Time, latest time.Time, end map[int]int64) scanResult {
+	return scanResult{delivered: keys, latest: latest, end: [numOutputs]map[int]int64{end, {}}}
 }
 
 func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {
@@ -46,31 +81,32 @@ func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {
 	if !p.HighWater.Equal(at(30)) || !p.Since.Equal(at(28)) {
 		t.Fatalf("after all: high water %v since %v", p.HighWater, p.Since)
 	}
-	if got := tr.reconnect(); !got.Equal(at(28)) {
-		t.Errorf("reconnect since = %v", got)
-	}
 }
 
-func TestTrackerSinceNeverBeforeBaseOrGapFloor(t *testing.T) {
+func TestTrackerSettlesOnlyOnceTheGapMarkerIsAcknowledged(t *testing.T) {
 	tr := newTestTracker(time.Minute)
 	s := add(t, tr, at(10), "a", 0)
 	tr.complete(s, 5, nil)
-	if got := tr.reconnect(); !got.Equal(at(0)) {
+	if got := tr.position(t0).Since; !got.Equal(at(0)) {
 		t.Errorf("since %v went below the base %v", got, at(0))
 	}
-	gap := add(t, tr, at(0), "", 0) // stands in for the slot
-	tr.complete(gap, 6, nil)
 	_ = tr.acquire(context.Background(), 1)
 	marker := tr.beginGap(at(500), 0, 1)
-	if got := tr.reconnect(); !got.Equal(at(500)) {
-		t.Errorf("reconnect since %v, want the gap's end %v", got, at(500))
+	var settled time.Time
+	tr.observe(func(p source.Progress) { settled = p.Settled })
+	if !settled.IsZero() {
+		t.Errorf("settled %v before the gap marker was written", settled)
 	}
 	if got := tr.position(t0).Since; !got.Equal(at(0)) {
 		t.Errorf("checkpoint since %v moved past the gap before its marker was written", got)
 	}
-	tr.complete(marker, 7, nil)
+	tr.complete(marker, 6, nil)
+	tr.observe(func(p source.Progress) { settled = p.Settled })
+	if !settled.Equal(at(500)) {
+		t.Errorf("settled %v, want the gap's end %v once the marker is acknowledged", settled, at(500))
+	}
 	if got := tr.position(t0).Since; !got.Equal(at(500)) {
-		t.Errorf("since %v, want the gap floor %v once the marker is acknowledged", got, at(500))
+		t.Errorf("since %v, want the gap's end %v", got, at(500))
 	}
 }
 
@@ -102,7 +138,7 @@ func TestTrackerDuplicatesJoinThePrefix(t *testing.T) {
 	if !tr.seen("a") || tr.seen("b") {
 		t.Fatal("seen is wrong")
 	}
-	tr.duplicate(at(15)) // behind a pending record: must wait for it
+	tr.duplicate(at(15), nil, 0) // behind a pending record: must wait for it
 	if p := tr.position(t0); !p.HighWater.Equal(at(0)) {
 		t.Fatalf("duplicate jumped the queue: %v", p.HighWater)
 	}
@@ -143,8 +179,8 @@ func TestTrackerScanFromStaysWhileScannedRecordsAreRecent(t *testing.T) {
 	// The scan at epoch start found one of our records at t=50 (written
 	// before a failure), above since: ScanFrom must not pass it until since
 	// does.
-	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(10), HighWater: at(12), ScanFrom: map[int]int64{0: 100}}
-	tr := newTracker(base, 2*time.Second, 10, 1<<30, map[string]time.Time{"x": at(50)}, at(50), map[int]int64{0: 120})
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Source: "test", Since: at(10), HighWater: at(12), ScanFrom: map[int]int64{0: 100}}
+	tr := newTracker(lateStream{at(10), 2 * time.Second}, base, sink.NewInFlight(10, 1<<30), scanned(map[string]time.Time{"x": at(50)}, at(50), map[int]int64{0: 120}))
 	seq := add(t, tr, at(30), "y", 0)
 	tr.complete(seq, 120, nil)
 	if p := tr.position(t0); p.ScanFrom[0] != 100 {
@@ -186,8 +222,8 @@ func TestTrackerPrunesOldKeys(t *testing.T) {
 }
 
 func TestTrackerBoundsInFlight(t *testing.T) {
-	base := checkpoint.Position{Bridge: "b", Topic: "t", Since: at(0)}
-	tr := newTracker(base, 0, 2, 1<<30, nil, time.Time{}, nil)
+	base := checkpoint.Position{Bridge: "b", Topic: "t", Source: "test", Since: at(0)}
+	tr := newTracker(lateStream{at(0), 0}, base, sink.NewInFlight(2, 1<<30), scanned(nil, time.Time{}, nil))
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		add(t, tr, at(1), string(rune('a'+i)), 0)
@@ -220,36 +256,67 @@ func TestTrackerWithdraw(t *testing.T) {
 	}
 }
 
-// A connection opened with an old since keeps replaying after the
-// checkpoint has moved on: its keys must outlive the checkpoint's since.
-func TestTrackerKeepsKeysTheCurrentReplayMayResend(t *testing.T) {
+func TestTrackerAcknowledgesUpstreamOnlyWhenCommittedAndInOrder(t *testing.T) {
 	tr := newTestTracker(0)
-	tr.reconnect()
-	var seqs []uint64
-	for i, s := range []float64{10, 20, 30} {
-		seqs = append(seqs, add(t, tr, at(s), string(rune('a'+i)), 0))
+	acks := &recordingAcker{}
+	seq := func(tm float64, key string, id uint64) uint64 {
+		_ = tr.acquire(context.Background(), 1)
+		return tr.begin(entry{time: at(tm), arrived: time.Now(), key: key, output: outEvents, size: 1, ack: acks, ackID: id})
 	}
-	// The connection closes while all three are in flight: the next one
-	// replays from the acknowledged position.
-	tr.reconnect()
-	// Then the acks arrive and the checkpoint moves to 30.
-	for i, seq := range seqs {
-		tr.complete(seq, int64(5+i), nil)
+	s1 := seq(1, "a", 1)
+	tr.duplicate(at(1), acks, 2) // a redelivery of a while a is in flight
+	s3 := seq(2, "c", 3)
+	tr.complete(s3, 6, nil)
+	tr.committed()
+	if len(acks.ids) != 0 {
+		t.Fatalf("acknowledged %v upstream before the first record was written", acks.ids)
 	}
-	if p := tr.position(t0); !p.Since.Equal(at(30)) {
-		t.Fatalf("since = %v, want %v", p.Since, at(30))
+	tr.complete(s1, 5, nil)
+	if len(acks.ids) != 0 {
+		t.Fatalf("acknowledged %v upstream before the commit", acks.ids)
 	}
-	// The replay from `since` now resends 10 and 20.
-	if !tr.seen("a") || !tr.seen("b") {
-		t.Fatal("keys pruned while the current connection's replay can still resend them")
+	tr.committed()
+	if want := []uint64{1, 2, 3}; !equalIDs(acks.ids, want) {
+		t.Errorf("acknowledged %v, want %v in arrival order", acks.ids, want)
 	}
-	// Once that connection has read past them, they go.
-	tr.duplicate(at(10))
-	tr.duplicate(at(20))
-	tr.duplicate(at(30))
-	tr.position(t0)
-	if tr.seen("a") || tr.seen("b") {
-		t.Error("keys kept after the replay passed them")
+	s4 := seq(3, "d", 4)
+	tr.complete(s4, 7, nil)
+	tr.fail(errors.New("commit failed"))
+	tr.committed()
+	if len(acks.ids) != 3 {
+		t.Errorf("acknowledged %v upstream after the commit failed", acks.ids)
+	}
+}
+
+type recordingAcker struct{ ids []uint64 }
+
+func (a *recordingAcker) Committed(id uint64) { a.ids = append(a.ids, id) }
+
+func equalIDs(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestTrackerTracksDeadLettersForTheirOwnScan(t *testing.T) {
+	tr := newTestTracker(0)
+	_ = tr.acquire(context.Background(), 1)
+	s := tr.begin(entry{time: at(5), arrived: time.Now(), key: "dlq:x", output: outDeadLetters, partition: 1, size: 1})
+	tr.complete(s, 41, nil)
+	if !tr.seen("dlq:x") {
+		t.Error("a dead letter's key is not in the window")
+	}
+	if p := tr.position(t0); p.DLQScanFrom[1] != 0 && p.DLQScanFrom[1] != 42 {
+		t.Errorf("DLQScanFrom = %v", p.DLQScanFrom)
+	}
+	if got := tr.end[outDeadLetters][1]; got != 42 {
+		t.Errorf("dead-letter end offset %d, want 42", got)
 	}
 }
 
@@ -269,8 +336,11 @@ func TestTrackerCapsFutureEventTimes(t *testing.T) {
 	}
 }
 
-// slotsHeld returns how many records hold an in-flight slot.
-func (t *tracker) slotsHeld() int {
-	records, _ := t.slots.pending()
-	return records
+// lateSource resumes lateStreams: the source of tests that need no upstream.
+type lateSource struct{ lateness time.Duration }
+
+func (lateSource) Name() string { return "test" }
+
+func (s lateSource) Resume(cp source.Checkpoint) (source.Stream, error) {
+	return lateStream{cp.Since, s.lateness}, nil
 }

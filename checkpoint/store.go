@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/logread"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -64,12 +65,12 @@ func (s *Store) Load(ctx context.Context) (p Position, found bool, err error) {
 	seen := false
 	for end, window := last, int64(loadWindow); end > first && !seen; window *= 4 {
 		start := max(first, end-window)
-		err = ReadPartition(ctx, s.client, s.topic, 0, start, end, func(r kafka.Record) error {
-			k, err := readAll(r.Key)
+		err = logread.ReadPartition(ctx, s.client, s.topic, 0, start, end, func(r kafka.Record) error {
+			k, err := logread.Bytes(r.Key)
 			if err != nil || !bytes.Equal(k, key) {
 				return nil
 			}
-			latest, err = readAll(r.Value) // nil for a tombstone
+			latest, err = logread.Bytes(r.Value) // nil for a tombstone
 			if err != nil {
 				return fmt.Errorf("reading checkpoint record at offset %d: %w", r.Offset, err)
 			}
@@ -106,7 +107,7 @@ func (s *Store) WaitFor(ctx context.Context, done func(p Position, found bool) b
 		if done(p, found) {
 			return nil
 		}
-		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+		if err := retry.Sleep(ctx, 20*time.Millisecond); err != nil {
 			return fmt.Errorf("waiting for the checkpoint of %q to become readable: %w", s.bridge, err)
 		}
 	}
@@ -152,28 +153,9 @@ func (s *Store) bounds(ctx context.Context) (first, last int64, err error) {
 	// killed instance (aborted only when its successor initialises, or at
 	// its timeout) must not hold up the decision to take over. What lies
 	// beyond it is not committed, so it is not a checkpoint yet.
-	res, err := s.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{
-		Topics: map[string][]kafka.OffsetRequest{
-			s.topic: {kafka.FirstOffsetOf(0), kafka.LastOffsetOf(0)},
-		},
-		IsolationLevel: kafka.ReadCommitted,
-	})
+	bounds, err := logread.Offsets(ctx, s.client, s.topic, 1, true)
 	if err != nil {
-		return 0, 0, fmt.Errorf("listing offsets of checkpoint topic %q: %w", s.topic, err)
+		return 0, 0, fmt.Errorf("checkpoint topic: %w", err)
 	}
-	parts := res.Topics[s.topic]
-	if len(parts) == 0 {
-		return 0, 0, fmt.Errorf("checkpoint topic %q: no partition 0 in offset listing", s.topic)
-	}
-	if parts[0].Error != nil {
-		return 0, 0, fmt.Errorf("listing offsets of checkpoint topic %q: %w", s.topic, parts[0].Error)
-	}
-	return parts[0].FirstOffset, parts[0].LastOffset, nil
-}
-
-func readAll(b kafka.Bytes) ([]byte, error) {
-	if b == nil {
-		return nil, nil
-	}
-	return io.ReadAll(b)
+	return bounds[0].First, bounds[0].End, nil
 }

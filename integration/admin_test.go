@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
@@ -21,7 +22,7 @@ import (
 func TestCheckpointCommands(t *testing.T) {
 	start := time.Now().UTC()
 	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	admin, err := bridge.NewAdmin(h.config())
+	adm, err := admin.New(h.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,10 +30,10 @@ func TestCheckpointCommands(t *testing.T) {
 
 	first := h.start()
 	h.waitOurs(500)
-	if _, err := admin.Set(ctx, start, false); !errors.Is(err, bridge.ErrInstanceLive) {
+	if _, err := adm.Set(ctx, start, false); !errors.Is(err, admin.ErrInstanceLive) {
 		t.Fatalf("set while running: %v, want ErrInstanceLive", err)
 	}
-	if err := admin.Reset(ctx, false); !errors.Is(err, bridge.ErrInstanceLive) {
+	if err := adm.Reset(ctx, false); !errors.Is(err, admin.ErrInstanceLive) {
 		t.Fatalf("reset while running: %v, want ErrInstanceLive", err)
 	}
 	if err := first.stop(t); err != nil {
@@ -41,26 +42,26 @@ func TestCheckpointCommands(t *testing.T) {
 
 	// After a clean stop nobody is live: replay from the start. The stop
 	// returns once its last checkpoint, marked stopped, is readable.
-	if before, err := admin.Show(ctx); err != nil || !before.Stopped {
+	if before, err := adm.Show(ctx); err != nil || !before.Stopped {
 		t.Fatalf("show after a clean stop: %+v, %v (want a stopped checkpoint)", before, err)
 	}
-	res, err := admin.Set(ctx, start, false)
+	res, err := adm.Set(ctx, start, false)
 	if err != nil {
 		t.Fatalf("set after the stop: %v", err)
 	}
 	if !res.New.Since.Equal(start) || res.Effect == "" {
 		t.Errorf("set wrote %+v (%q)", res.New, res.Effect)
 	}
-	if got, err := admin.Show(ctx); err != nil || !got.Since.Equal(start) {
+	if got, err := adm.Show(ctx); err != nil || !got.Since.Equal(start) {
 		t.Fatalf("show after set: %+v, %v", got, err)
 	}
 	get := httptest.NewRecorder()
-	admin.Handler().ServeHTTP(get, httptest.NewRequest(http.MethodGet, "/checkpoint", nil))
+	adm.Handler().ServeHTTP(get, httptest.NewRequest(http.MethodGet, "/checkpoint", nil))
 	if get.Code != http.StatusOK || !strings.Contains(get.Body.String(), start.Format(time.RFC3339Nano)) {
 		t.Errorf("GET /checkpoint: %d %s", get.Code, get.Body)
 	}
 	post := httptest.NewRecorder()
-	admin.Handler().ServeHTTP(post, httptest.NewRequest(http.MethodPost, "/checkpoint", nil))
+	adm.Handler().ServeHTTP(post, httptest.NewRequest(http.MethodPost, "/checkpoint", nil))
 	if post.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /checkpoint: %d, want 405 (read-only)", post.Code)
 	}
@@ -70,7 +71,7 @@ func TestCheckpointCommands(t *testing.T) {
 	// --force while running: the bridge is fenced and resumes from the
 	// forced position once it sees no newer checkpoint.
 	waitFor(t, "the bridge to stream", func() bool { return second.b.State() == bridge.StateStreaming })
-	if _, err := admin.Set(ctx, start, true); err != nil {
+	if _, err := adm.Set(ctx, start, true); err != nil {
 		t.Fatalf("set --force: %v", err)
 	}
 	waitFor(t, "the fenced bridge to stand by", func() bool { return second.b.State() == bridge.StateStandby })
@@ -80,14 +81,14 @@ func TestCheckpointCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := admin.Reset(ctx, false); err != nil {
+	if err := adm.Reset(ctx, false); err != nil {
 		t.Fatalf("reset after the stop: %v", err)
 	}
-	if _, err := admin.Show(ctx); !errors.Is(err, bridge.ErrNoCheckpoint) {
+	if _, err := adm.Show(ctx); !errors.Is(err, admin.ErrNoCheckpoint) {
 		t.Errorf("show after reset: %v, want ErrNoCheckpoint", err)
 	}
 	gone := httptest.NewRecorder()
-	admin.Handler().ServeHTTP(gone, httptest.NewRequest(http.MethodGet, "/checkpoint", nil))
+	adm.Handler().ServeHTTP(gone, httptest.NewRequest(http.MethodGet, "/checkpoint", nil))
 	if gone.Code != http.StatusNotFound {
 		t.Errorf("GET /checkpoint after reset: %d, want 404", gone.Code)
 	}

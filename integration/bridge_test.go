@@ -15,6 +15,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+	"github.com/analytics-bridge/analytics-bridge/source/websocket"
 )
 
 func TestEveryEventBecomesOneRecord(t *testing.T) {
@@ -233,7 +234,7 @@ func TestStaleSinceStopsWithAClearError(t *testing.T) {
 	select {
 	case err := <-second.done:
 		second.done <- err
-		if err == nil || !errorsIs(err, bridge.ErrSinceTooOld) {
+		if err == nil || !errorsIs(err, websocket.ErrSinceTooOld) {
 			t.Fatalf("Run = %v, want ErrSinceTooOld", err)
 		}
 		for _, want := range []string{"ON_STALE_SINCE=resume-now", "BRIDGE_NAME"} {
@@ -273,10 +274,7 @@ func TestMetricsAndHealthInBothModes(t *testing.T) {
 				e.KafkaTransactions = transactions
 			})
 			reg := prometheus.NewRegistry()
-			b, err := bridge.New(bridge.Options{Config: h.config(), Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), Registry: reg})
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := newBridge(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), reg)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- b.Run(ctx) }()

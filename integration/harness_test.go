@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
@@ -17,6 +18,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // waitLimit bounds every wait; generous because CI machines are loaded.
@@ -109,10 +111,7 @@ func (h *harness) start() *running {
 	h.t.Helper()
 	cfg := h.config()
 	log := zerolog.New(zerolog.NewTestWriter(h.t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log})
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	b := newBridge(h.t, cfg, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{b: b, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- b.Run(ctx) }()
@@ -360,3 +359,17 @@ func (h *harness) waitConnections(n int) {
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// newBridge builds a bridge of cfg as main does: its source, then the core.
+func newBridge(t testing.TB, cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) *bridge.Bridge {
+	t.Helper()
+	src, err := sources.New(cfg, log, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

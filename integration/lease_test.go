@@ -7,6 +7,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
@@ -70,7 +71,7 @@ func TestConfigurationErrorsNameTheVariable(t *testing.T) {
 	select {
 	case err := <-r.done:
 		r.done <- err
-		if err == nil || !errorsIs(err, bridge.ErrTopicMissing) {
+		if err == nil || !errorsIs(err, sink.ErrTopicMissing) {
 			t.Fatalf("Run = %v, want ErrTopicMissing", err)
 		}
 		if want := "KAFKA_CREATE_TOPICS"; !contains(err.Error(), want) {

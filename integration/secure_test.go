@@ -37,8 +37,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
-	"github.com/analytics-bridge/analytics-bridge/bridge"
-	"github.com/analytics-bridge/analytics-bridge/bridge/kafkasec"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
@@ -309,13 +308,10 @@ func TestExactlyOnceOverMTLS(t *testing.T) {
 func refusal(t *testing.T, k *securedKafka, tweak func(*config.Env), want string) {
 	t.Helper()
 	h := newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, tweak)
-	b, err := bridge.New(bridge.Options{Config: h.config(), Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := newBridge(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), nil)
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	defer cancel()
-	err = b.Run(ctx)
+	err := b.Run(ctx)
 	if ctx.Err() != nil {
 		t.Fatalf("the bridge was still retrying after %s (last state %s); want it to stop with %q", waitLimit, b.State(), want)
 	}

@@ -17,8 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/analytics-bridge/analytics-bridge/bridge"
-
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
@@ -260,7 +259,7 @@ func TestStopWhileAnEpochBegins(t *testing.T) {
 func TestStopWhileACheckpointIsUnanswered(t *testing.T) {
 	k := embeddedCluster(t)
 	h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	admin, err := bridge.NewAdmin(h.config())
+	adm, err := admin.New(h.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +287,7 @@ func TestStopWhileACheckpointIsUnanswered(t *testing.T) {
 	if runErr != nil {
 		t.Fatalf("stop: %v", runErr)
 	}
-	pos, err := admin.Show(t.Context())
+	pos, err := adm.Show(t.Context())
 	if err != nil || !pos.Stopped {
 		t.Fatalf("checkpoint after the stop: %+v, %v; want the final one, marked stopped", pos, err)
 	}

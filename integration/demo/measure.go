@@ -11,6 +11,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // instance is one bridge process: bridge.New plus the goroutine running
@@ -28,8 +29,12 @@ type instance struct {
 // not inherited, so the demo decides when the bridge flushes.
 func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger) (*instance, error) {
 	reg := prometheus.NewRegistry()
+	src, err := sources.New(cfg, log, reg)
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log, Registry: reg})
+	b, err := bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log, Registry: reg})
 	if err != nil {
 		cancel()
 		return nil, err

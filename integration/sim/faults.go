@@ -109,3 +109,19 @@ func (s *Server) InjectFrame(raw []byte) {
 		ss.command(control{kind: ctrlRaw, raw: frame})
 	}
 }
+
+// InjectLogged sends raw as an element of a frame of its own on every
+// current connection, like InjectFrame, and also keeps it in the replay log
+// as if it were an event emitted now: a connection whose since is not after
+// now gets it again in its replay. Nothing is added to the ledger: it is
+// input the bridge must dead-letter, once.
+func (s *Server) InjectLogged(raw []byte) {
+	s.logger.Info().Int("bytes", len(raw)).Msg("fault: inject logged element")
+	e := &entry{time: time.Now().UTC().Truncate(time.Millisecond), raw: append([]byte(nil), raw...)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retained = append(s.retained, e)
+	for ss := range s.sessions {
+		ss.enqueue(frame{events: []*entry{e}})
+	}
+}

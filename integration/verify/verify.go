@@ -12,6 +12,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+	"github.com/analytics-bridge/analytics-bridge/source/contentkey"
 )
 
 // Report is the outcome of a comparison.
@@ -49,7 +50,7 @@ func Key(e sim.LedgerEntry) (string, error) {
 	if e.ID != "" {
 		return e.ID, nil
 	}
-	return bridge.ContentKey(e.Raw)
+	return contentkey.Of(e.Raw)
 }
 
 // ExactlyOnce checks records (all of the output topic) against the ledger;
@@ -133,7 +134,7 @@ func sameEvent(ledger, value []byte, hasID bool) bool {
 	if hasID {
 		return bytes.Equal(ledger, value)
 	}
-	a, errA := bridge.ContentKey(ledger)
-	b, errB := bridge.ContentKey(value)
+	a, errA := contentkey.Of(ledger)
+	b, errB := contentkey.Of(value)
 	return errA == nil && errB == nil && a == b
 }

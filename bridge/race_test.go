@@ -1,7 +1,0 @@
-//go:build race
-
-package bridge
-
-// raceEnabled: the race detector's sync.Pool drops items at random, so
-// what pools keep cannot be counted on.
-const raceEnabled = true

@@ -1,0 +1,121 @@
+package kafkasec
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/oauth2"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/lease"
+	"github.com/analytics-bridge/analytics-bridge/config"
+)
+
+// ErrDenied is wrapped by every error Explain returns: Kafka, or its TLS or
+// token endpoint, refused the bridge for a reason only an operator can fix.
+var ErrDenied = errors.New("kafka refused the bridge")
+
+// ErrCredential wraps a SASL credential the bridge cannot use: a secret
+// file it cannot read, or a user name or password SASLprep refuses.
+var ErrCredential = errors.New("kafka SASL credential")
+
+// ErrTokenFetch wraps a failure to fetch an OAUTHBEARER token.
+var ErrTokenFetch = errors.New("OAUTHBEARER token")
+
+// remoteAlerts are TLS alerts a broker sends about the client certificate
+// (Go reports them only by text: "remote error: tls: bad certificate").
+var remoteAlerts = []string{
+	"tls: bad certificate", "tls: unknown certificate authority", "tls: certificate required",
+	"tls: unsupported certificate", "tls: revoked certificate", "tls: expired certificate",
+	"tls: unknown certificate", "tls: access denied",
+}
+
+// Explain returns nil when retrying err may succeed. Otherwise it returns
+// one line, wrapping ErrDenied and err, that names the setting to correct or
+// the ACL to grant.
+func Explain(err error, cfg config.Config) error {
+	if err == nil || errors.Is(err, ErrDenied) {
+		return nil
+	}
+	if why := explain(err, cfg); why != "" {
+		return fmt.Errorf("%w: %s (%w)", ErrDenied, why, err)
+	}
+	return nil
+}
+
+func explain(err error, cfg config.Config) string {
+	sasl := cfg.KafkaSecurity.SASL
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafka.SASLAuthenticationFailed:
+			if sasl.Mechanism == config.SASLOAuthBearer {
+				return fmt.Sprintf("the broker rejected the OAUTHBEARER token of KAFKA_SASL_OAUTH_CLIENT_ID=%s from KAFKA_SASL_OAUTH_TOKEN_URL: check the token's audience, scope (KAFKA_SASL_OAUTH_SCOPES) and KAFKA_SASL_OAUTH_EXTENSIONS against the broker's OAuth settings", sasl.OAuth.ClientID)
+			}
+			if sasl.Mechanism == config.SASLNone {
+				return "SASL authentication failed although KAFKA_SASL_MECHANISM is empty: set KAFKA_SASL_MECHANISM and its credentials for this listener"
+			}
+			return fmt.Sprintf("the broker rejected KAFKA_SASL_USERNAME=%s with KAFKA_SASL_MECHANISM=%s: check KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE), and that the user exists for this mechanism", sasl.Username, sasl.Mechanism)
+		case kafka.UnsupportedSASLMechanism:
+			return fmt.Sprintf("the broker does not enable KAFKA_SASL_MECHANISM=%s on the listener at KAFKA_BROKERS: use one of its sasl.enabled.mechanisms", sasl.Mechanism)
+		case kafka.IllegalSASLState:
+			return "the broker did not expect this SASL exchange: check that KAFKA_SASL_MECHANISM matches the listener's security protocol (SASL_SSL or SASL_PLAINTEXT)"
+		case kafka.TopicAuthorizationFailed:
+			create := ""
+			if cfg.CreateTopics {
+				create = "; with KAFKA_CREATE_TOPICS=true also Create on them (or create them and set KAFKA_CREATE_TOPICS=false)"
+			}
+			return fmt.Sprintf("missing ACL (TOPIC_AUTHORIZATION_FAILED): grant Describe, Read and Write on topics %s, %s and %s%s",
+				cfg.KafkaTopic, cfg.KafkaDLQTopic, cfg.CheckpointTopic, create)
+		case kafka.TransactionalIDAuthorizationFailed:
+			return fmt.Sprintf("missing ACL (TRANSACTIONAL_ID_AUTHORIZATION_FAILED): grant Describe and Write on TransactionalId %s (a prefixed ACL on %s serves every bridge), or set KAFKA_TRANSACTIONS=false",
+				cfg.TransactionalID, config.TransactionalIDPrefix)
+		case kafka.GroupAuthorizationFailed:
+			return fmt.Sprintf("missing ACL (GROUP_AUTHORIZATION_FAILED): grant Describe and Read on Group %s", lease.Group(cfg.BridgeName))
+		case kafka.ClusterAuthorizationFailed:
+			return "missing ACL (CLUSTER_AUTHORIZATION_FAILED): grant IdempotentWrite on the Cluster (brokers before Kafka 3.0 need it for idempotent writes), and Create on the Cluster when KAFKA_CREATE_TOPICS=true creates topics"
+		}
+	}
+
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var notTLS tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknownCA): // also inside a *tls.CertificateVerificationError
+		if cfg.KafkaSecurity.TLS != nil && cfg.KafkaSecurity.TLS.CAFile != "" {
+			return "the broker's certificate is not signed by a CA in KAFKA_TLS_CA_FILE: set it to the CA that signs the cluster's certificates"
+		}
+		return "the broker's certificate is not signed by a CA the system trusts: set KAFKA_TLS_CA_FILE to the cluster's CA"
+	case errors.As(err, &hostname):
+		return fmt.Sprintf("the broker's certificate is not valid for %q: set KAFKA_TLS_SERVER_NAME to a name it holds, or use that name in KAFKA_BROKERS", hostname.Host)
+	case errors.As(err, &invalid):
+		return "the broker's certificate is invalid (expired, not yet valid, or not for servers): renew it, or check the clock"
+	case errors.As(err, &notTLS):
+		return "KAFKA_TLS_ENABLED=true but the listener at KAFKA_BROKERS does not speak TLS: use the broker's SSL or SASL_SSL port, or set KAFKA_TLS_ENABLED=false"
+	}
+	msg := err.Error()
+	for _, alert := range remoteAlerts {
+		if strings.Contains(msg, "remote error: "+alert) {
+			if cfg.KafkaSecurity.TLS == nil || cfg.KafkaSecurity.TLS.CertFile == "" {
+				return "the broker requires a client certificate: set KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE"
+			}
+			return "the broker rejected the client certificate in KAFKA_TLS_CERT_FILE: it must be signed by a CA the broker trusts (ssl.truststore) and be valid now"
+		}
+	}
+
+	if errors.Is(err, ErrTokenFetch) {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 && re.Response.StatusCode != 429 {
+			return fmt.Sprintf("KAFKA_SASL_OAUTH_TOKEN_URL refused the client credentials (HTTP %d %s): check KAFKA_SASL_OAUTH_CLIENT_ID=%s, KAFKA_SASL_OAUTH_CLIENT_SECRET and KAFKA_SASL_OAUTH_SCOPES",
+				re.Response.StatusCode, re.ErrorCode, sasl.OAuth.ClientID)
+		}
+	}
+	if errors.Is(err, ErrCredential) {
+		return "a Kafka SASL credential cannot be used"
+	}
+	return ""
+}

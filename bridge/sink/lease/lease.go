@@ -1,0 +1,330 @@
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
+	"github.com/segmentio/kafka-go"
+)
+
+// ErrLost is the cause of a Lease's context once the lease is gone.
+var ErrLost = errors.New("bridge lease lost")
+
+var errTokenGone = errors.New("the group leader gave the token to another member")
+
+// leaseProtocol is the group protocol name; no consumer uses it, so a lease
+// group can never be confused with a real consumer group.
+const leaseProtocol = "analytics-bridge-lease"
+
+// Group is the consumer group that holds the lease of a bridge name.
+func Group(bridge string) string { return "analytics-bridge.lease." + bridge }
+
+// Lease is the exclusive right of one bridge process to produce under a
+// bridge name. It is held through a Kafka consumer group: every instance
+// with the same name joins the group, and the group leader hands a single
+// token to one member, the current holder if there is one.
+//
+// Guarantee and limits: the holder heartbeats every third of the session
+// timeout and gives the lease up itself when no heartbeat (or rejoin) has
+// succeeded for two thirds of it, every request bounded by that moment, while the coordinator hands the token to a standby only
+// after the holder has been silent for the whole session timeout. A holder
+// that is alive but cut off therefore stops before a standby starts, unless
+// its clock or scheduler stalls for longer than a third of the session
+// timeout. The lease is not a broker-side fence; it is used only with
+// KAFKA_TRANSACTIONS=false, where the dedup key on every record lets
+// consumers detect what such a stall could duplicate.
+type Lease struct {
+	client  *kafka.Client
+	group   string
+	session time.Duration
+
+	ctx    context.Context // canceled with ErrLost when the lease ends
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed when the heartbeat goroutine returns
+
+	mu         sync.Mutex // guards memberID and generation
+	memberID   string
+	generation int
+}
+
+// Options tune Acquire.
+type Options struct {
+	// SessionTimeout is how long a silent holder keeps the lease.
+	SessionTimeout time.Duration
+	// OnStandby is called once when another instance holds the lease and
+	// this one starts waiting (for logs).
+	OnStandby func()
+}
+
+// Acquire blocks until this process holds the lease for bridge (or ctx ends).
+// The returned Lease's Context is canceled when the lease is lost; call
+// Release to give it up.
+func Acquire(ctx context.Context, client *kafka.Client, bridge string, opts Options) (*Lease, error) {
+	if opts.SessionTimeout <= 0 {
+		opts.SessionTimeout = 10 * time.Second
+	}
+	l := &Lease{
+		client:  client,
+		group:   Group(bridge),
+		session: opts.SessionTimeout,
+		done:    make(chan struct{}),
+	}
+	standby := false
+	for {
+		holder, err := l.join(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		if holder {
+			break
+		}
+		if !standby && opts.OnStandby != nil {
+			opts.OnStandby()
+		}
+		standby = true
+		// Stand by: heartbeat until the group rebalances, then rejoin.
+		if err := l.heartbeatUntilRebalance(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l.ctx, l.cancel = context.WithCancelCause(context.Background())
+	go l.hold()
+	return l, nil
+}
+
+// Context is canceled, with cause ErrLost, when the lease is lost.
+func (l *Lease) Context() context.Context { return l.ctx }
+
+// Release gives the lease up so a standby can take over at once.
+func (l *Lease) Release(ctx context.Context) error {
+	l.cancel(ErrLost)
+	<-l.done
+	l.mu.Lock()
+	member := l.memberID
+	l.mu.Unlock()
+	_, err := l.client.LeaveGroup(ctx, &kafka.LeaveGroupRequest{
+		GroupID: l.group,
+		Members: []kafka.LeaveGroupRequestMember{{ID: member}},
+	})
+	if err != nil {
+		return fmt.Errorf("leaving lease group %q: %w", l.group, err)
+	}
+	return nil
+}
+
+// hold heartbeats while the lease is held and cancels l.ctx when it is lost.
+func (l *Lease) hold() {
+	defer close(l.done)
+	interval := l.session / 3
+	lastOK := time.Now()
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		// Every request is bounded by the moment this holder must consider
+		// itself gone: a hung request must not outlive the lease.
+		deadline, cancel := context.WithDeadline(l.ctx, lastOK.Add(2*l.session/3))
+		err := l.heartbeat(deadline)
+		if errors.Is(err, kafka.RebalanceInProgress) {
+			// A standby joined or left: rejoin as the holder, within the
+			// same bound, to keep the token.
+			var holder bool
+			holder, err = l.join(deadline, true)
+			if err == nil && !holder {
+				err = errTokenGone
+			}
+		}
+		cancel()
+		if err == nil {
+			lastOK = time.Now()
+			continue
+		}
+		if l.ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, errTokenGone) || errors.Is(err, kafka.UnknownMemberId) || errors.Is(err, kafka.IllegalGeneration) || errors.Is(err, kafka.FencedInstanceID) ||
+			time.Since(lastOK) >= 2*l.session/3 {
+			l.cancel(fmt.Errorf("%w: %v", ErrLost, err))
+			return
+		}
+	}
+}
+
+func (l *Lease) heartbeatUntilRebalance(ctx context.Context) error {
+	ticker := time.NewTicker(l.session / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-ticker.C:
+		}
+		err := l.heartbeat(ctx)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		// Any failure (rebalance, eviction, coordinator move) means: rejoin.
+		return nil
+	}
+}
+
+func (l *Lease) heartbeat(ctx context.Context) error {
+	l.mu.Lock()
+	member, gen := l.memberID, l.generation
+	l.mu.Unlock()
+	return l.heartbeatAs(ctx, member, gen)
+}
+
+func (l *Lease) heartbeatAs(ctx context.Context, member string, gen int) error {
+	res, err := l.client.Heartbeat(ctx, &kafka.HeartbeatRequest{
+		GroupID: l.group, GenerationID: int32(gen), MemberID: member,
+	})
+	if err != nil {
+		return err
+	}
+	return heartbeatError(res)
+}
+
+// heartbeatError recovers the error of a Heartbeat response.
+//
+// kafka-go (v0.4.51) declares the v1+ response fields in the wrong order
+// (error_code before throttle_time_ms), so the broker's error code lands in
+// the low 16 bits of Throttle (in milliseconds) and Error stays nil: every
+// heartbeat looks successful, a holder never hears of a rebalance and is
+// silently evicted. Read the code from there. Only the group errors a
+// heartbeat can carry are accepted, so that if kafka-go is fixed (Error set,
+// Throttle a real throttle) a throttle value can at worst cause one
+// needless rejoin. TestHeartbeatErrorsAreSeen pins this behaviour.
+func heartbeatError(res *kafka.HeartbeatResponse) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	code := kafka.Error(int16(uint32(res.Throttle/time.Millisecond) & 0xFFFF))
+	switch code {
+	case kafka.RebalanceInProgress, kafka.UnknownMemberId, kafka.IllegalGeneration, kafka.FencedInstanceID,
+		kafka.GroupCoordinatorNotAvailable, kafka.NotCoordinatorForGroup, kafka.GroupIdNotFound, kafka.GroupLoadInProgress:
+		return code
+	}
+	return nil
+}
+
+// join runs one JoinGroup/SyncGroup round and reports whether this member
+// was handed the token. holding is advertised so that the leader keeps the
+// token with its current holder.
+func (l *Lease) join(ctx context.Context, holding bool) (bool, error) {
+	userData := []byte("standby")
+	if holding {
+		userData = []byte("holder")
+	}
+	for attempt := 0; ; attempt++ {
+		l.mu.Lock()
+		member := l.memberID
+		l.mu.Unlock()
+		res, err := l.client.JoinGroup(ctx, &kafka.JoinGroupRequest{
+			GroupID:          l.group,
+			MemberID:         member,
+			SessionTimeout:   l.session,
+			RebalanceTimeout: l.session,
+			ProtocolType:     leaseProtocol,
+			Protocols: []kafka.GroupProtocol{{
+				Name:     leaseProtocol,
+				Metadata: kafka.GroupProtocolSubscription{UserData: userData},
+			}},
+		})
+		if err == nil {
+			err = res.Error
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, context.Cause(ctx)
+			}
+			if res != nil && res.MemberID != "" && errors.Is(err, kafka.MemberIDRequired) {
+				l.setMember(res.MemberID, 0)
+				continue
+			}
+			if errors.Is(err, kafka.UnknownMemberId) {
+				if holding {
+					// Evicted: another member may hold the token by now.
+					return false, err
+				}
+				l.setMember("", 0)
+			}
+			if attempt >= 50 {
+				return false, fmt.Errorf("joining lease group %q: %w", l.group, err)
+			}
+			if err := retry.Sleep(ctx, l.session/10); err != nil {
+				return false, err
+			}
+			continue
+		}
+		l.setMember(res.MemberID, res.GenerationID)
+
+		var assignments []kafka.SyncGroupRequestAssignment
+		if res.LeaderID == res.MemberID {
+			assignments = assignToken(res.Members)
+		}
+		sync, err := l.client.SyncGroup(ctx, &kafka.SyncGroupRequest{
+			GroupID:      l.group,
+			GenerationID: res.GenerationID,
+			MemberID:     res.MemberID,
+			ProtocolType: leaseProtocol,
+			ProtocolName: leaseProtocol,
+			Assignments:  assignments,
+		})
+		if err == nil {
+			err = sync.Error
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, context.Cause(ctx)
+			}
+			if attempt >= 50 {
+				return false, fmt.Errorf("syncing lease group %q: %w", l.group, err)
+			}
+			continue // a new rebalance started; join again
+		}
+		return string(sync.Assignment.UserData) == "token", nil
+	}
+}
+
+// assignToken gives the token to the member that already holds it, or else
+// to the first member listed (the coordinator lists the longest-standing
+// member first).
+func assignToken(members []kafka.JoinGroupResponseMember) []kafka.SyncGroupRequestAssignment {
+	winner := 0
+	for i, m := range members {
+		if string(m.Metadata.UserData) == "holder" {
+			winner = i
+			break
+		}
+	}
+	out := make([]kafka.SyncGroupRequestAssignment, len(members))
+	for i, m := range members {
+		data := []byte("none")
+		if i == winner {
+			data = []byte("token")
+		}
+		out[i] = kafka.SyncGroupRequestAssignment{
+			MemberID:   m.ID,
+			Assignment: kafka.GroupProtocolAssignment{UserData: data},
+		}
+	}
+	return out
+}
+
+func (l *Lease) setMember(id string, generation int) {
+	l.mu.Lock()
+	l.memberID, l.generation = id, generation
+	l.mu.Unlock()
+}

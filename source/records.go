@@ -1,0 +1,83 @@
+package source
+
+import (
+	"time"
+)
+
+// Record kinds: the bridge-record-kind header of every record the bridge
+// writes. Sources that write other kinds add theirs beside these.
+const (
+	KindEvent      = "event"
+	KindGap        = "gap"
+	KindDeadLetter = "dead-letter"
+)
+
+// Event is one upstream event, to become one record of KAFKA_TOPIC.
+type Event struct {
+	// Raw is the event exactly as read: the record value, never re-encoded.
+	// It may be a window on Buffer.
+	Raw []byte
+	// Time is the event time, UTC.
+	Time time.Time
+	// DedupKey identifies the event across replays and redeliveries: an
+	// id the upstream gives it, or a hash of its content (package
+	// contentkey). It is kept in memory: it must not be a window on Raw.
+	DedupKey string
+	// Key is the record key, which also picks the partition; nil for the
+	// dedup key. It is only read.
+	Key []byte
+	// Kind is the bridge-record-kind header; "" for KindEvent.
+	Kind string
+	// Arrived is when it was read; zero for now. (A source reading many
+	// events at once reads the clock once for all.)
+	Arrived time.Time
+	// Buffer is what Raw is a window on, if it is shared (a pooled frame):
+	// each record holds it until it is encoded. Nil when Raw is the
+	// event's own.
+	Buffer Buffer
+	// Ack, when set, is told (with AckID) once the record is committed:
+	// for a source that acknowledges upstream. A duplicate that is dropped
+	// is acknowledged too, in arrival order, never before the copy that
+	// was written.
+	Ack   Acker
+	AckID uint64
+}
+
+// DeadLetter is something read that cannot be delivered as an event.
+type DeadLetter struct {
+	// Raw is the bytes as read (cut to fit when too large). It may be a
+	// window on Buffer.
+	Raw []byte
+	// Reason says why, in one line (the bridge-error header).
+	Reason string
+	// Time is the event time when it is known; zero otherwise (the time it
+	// was read stands in).
+	Time time.Time
+	// DedupKey identifies it across replays, so that it is dead-lettered
+	// once; "" for the hash of Raw.
+	DedupKey string
+	Buffer   Buffer
+	Ack      Acker
+	AckID    uint64
+}
+
+// Gap is an interval whose events the upstream can no longer deliver.
+type Gap struct {
+	From, To time.Time
+	Reason   string
+}
+
+// Buffer is a shared buffer records are windows on: each record holds it
+// until it is encoded, then releases it.
+type Buffer interface {
+	Hold()
+	Release()
+}
+
+// Acker learns which records were committed to Kafka for good: with
+// transactions, once the transaction holding them committed; without,
+// once Kafka acknowledged them. Calls come from one goroutine, in arrival
+// order, and must not block for long.
+type Acker interface {
+	Committed(id uint64)
+}
