@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/source/jsonlex"
 	"github.com/tidwall/gjson"
 )
 
@@ -93,15 +94,15 @@ func (d decoder) walk(frame []byte, onEvent func(event) error, onReject func(rej
 	b := trimmed
 	switch b[0] {
 	case '[':
-		i := skipSpace(b, 1)
+		i := jsonlex.SkipSpace(b, 1)
 		for b[i] != ']' {
 			end, err := fw.element(i)
 			if err != nil {
 				return fw.control, err
 			}
-			i = skipSpace(b, end)
+			i = jsonlex.SkipSpace(b, end)
 			if b[i] == ',' {
-				i = skipSpace(b, i+1)
+				i = jsonlex.SkipSpace(b, i+1)
 			}
 		}
 		return fw.control, nil

@@ -31,7 +31,7 @@ type reconnect struct {
 func afterSession(err error, backoff time.Duration, maxFrameBytes int64) reconnect {
 	d := reconnect{reason: "error", delay: backoff}
 	switch status := websocket.CloseStatus(err); {
-	case errors.Is(err, ErrFrameTooLarge):
+	case errors.Is(err, errFrameTooLarge):
 		d.fatal = fmt.Errorf("%w (MAX_FRAME_BYTES=%d): raise it; the frame is resent on every replay", err, maxFrameBytes)
 	case errors.Is(err, errSocketClosing):
 		d.reason, d.delay = "socket_closing", 0
@@ -62,7 +62,7 @@ func afterRefusal(err error, backoff time.Duration, since time.Time, onStale con
 		d.fatal = fmt.Errorf("%w: the checkpoint's since %s can no longer be replayed, so the events from then until now are lost upstream (%v). "+
 			"To accept this gap and continue from now, set ON_STALE_SINCE=resume-now (a gap marker record is written to %s); "+
 			"to start from scratch instead, use a new BRIDGE_NAME", ErrSinceTooOld, since.Format(time.RFC3339Nano), err, topic)
-	case errors.Is(err, ErrSinceMalformed), errors.Is(err, ErrBadRequest):
+	case errors.Is(err, errSinceMalformed), errors.Is(err, errBadRequest):
 		d.fatal = fmt.Errorf("connecting with since=%s: %w", since.Format(sinceFormat), err)
 	case errors.Is(err, errSinceFuture):
 		d.reason = "since_future"

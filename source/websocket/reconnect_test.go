@@ -25,7 +25,7 @@ func TestAfterSession(t *testing.T) {
 		invalidate bool
 		fatal      bool
 	}{
-		{"frame too large", fmt.Errorf("%w: 9 MiB", ErrFrameTooLarge), "", 0, false, true},
+		{"frame too large", fmt.Errorf("%w: 9 MiB", errFrameTooLarge), "", 0, false, true},
 		{"socket_closing", errSocketClosing, "socket_closing", 0, false, false},
 		{"token_revoked frame", errTokenRevoked, "token_revoked", 0, true, false},
 		{"policy violation close", websocket.CloseError{Code: websocket.StatusPolicyViolation}, "token_revoked", 0, true, false},
@@ -74,8 +74,8 @@ func TestAfterRefusal(t *testing.T) {
 		{"401", refused(401, `{"code":"bad.credentials"}`, ""), config.StaleSinceFail, "unauthorized", backoff, true, false, nil},
 		{"stale since, fail", tooOld, config.StaleSinceFail, "", 0, false, false, ErrSinceTooOld},
 		{"stale since, resume-now", tooOld, config.StaleSinceResumeNow, "", 0, false, true, nil},
-		{"malformed since", refused(400, `{"message":"since is malformed"}`, ""), config.StaleSinceFail, "", 0, false, false, ErrSinceMalformed},
-		{"other 400", refused(400, `{"message":"nope"}`, ""), config.StaleSinceFail, "", 0, false, false, ErrBadRequest},
+		{"malformed since", refused(400, `{"message":"since is malformed"}`, ""), config.StaleSinceFail, "", 0, false, false, errSinceMalformed},
+		{"other 400", refused(400, `{"message":"nope"}`, ""), config.StaleSinceFail, "", 0, false, false, errBadRequest},
 		{"future since", refused(400, `{"message":"since is in the future"}`, ""), config.StaleSinceFail, "since_future", backoff, false, false, nil},
 		{"429 waits Retry-After", refused(429, "", "7"), config.StaleSinceFail, "rate_limited", 7 * time.Second, false, false, nil},
 		{"429 shorter than backoff", refused(429, "", "0"), config.StaleSinceFail, "rate_limited", backoff, false, false, nil},

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/analytics-bridge/analytics-bridge/source/jsonlex"
 	"github.com/tidwall/gjson"
 )
 
@@ -160,7 +161,7 @@ type fields struct {
 func (p *scanPlan) scanObject(b []byte, i, parent int, f *fields) int {
 	i++
 	for {
-		i = skipSpace(b, i)
+		i = jsonlex.SkipSpace(b, i)
 		if b[i] == '}' {
 			return i + 1
 		}
@@ -170,8 +171,8 @@ func (p *scanPlan) scanObject(b []byte, i, parent int, f *fields) int {
 		if bytes.IndexByte(key, '\\') >= 0 {
 			key = []byte(gjson.ParseBytes(b[keyStart:i]).Str)
 		}
-		i = skipSpace(b, i) + 1 // the ':'
-		i = skipSpace(b, i)
+		i = jsonlex.SkipSpace(b, i) + 1 // the ':'
+		i = jsonlex.SkipSpace(b, i)
 		node := -1
 		for n := range p.n {
 			if nd := &p.nodes[n]; nd.parent == parent && nd.key == string(key) {
@@ -199,7 +200,7 @@ func (p *scanPlan) scanObject(b []byte, i, parent int, f *fields) int {
 				}
 			}
 		}
-		i = skipSpace(b, i)
+		i = jsonlex.SkipSpace(b, i)
 		if b[i] == ',' {
 			i++
 		}
@@ -229,18 +230,6 @@ func (p *scanPlan) result(frame, element []byte, f *fields, slot int) gjson.Resu
 // copied out (keys) or a window on the frame (values).
 func bytesString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
 }
 
 // skipString returns the index just past the string starting at b[i] ('"').

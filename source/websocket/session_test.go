@@ -17,7 +17,7 @@ import (
 // in several websocket fragments, and one over the read limit: each must
 // arrive byte for byte, whatever the buffer sized from the frame before or
 // taken from the pool, and the oversized one must end the session with
-// ErrFrameTooLarge.
+// errFrameTooLarge.
 func TestSessionReadsWholeFrames(t *testing.T) {
 	frame := func(n int, c byte) []byte { return bytes.Repeat([]byte{c}, n) }
 	frames := [][]byte{
@@ -83,7 +83,7 @@ func TestSessionReadsWholeFrames(t *testing.T) {
 		}
 		fb.Release() // read into again by a later frame
 	}
-	if _, err := s.next(ctx); !errors.Is(err, ErrFrameTooLarge) {
-		t.Fatalf("a frame over the read limit: %v, want ErrFrameTooLarge", err)
+	if _, err := s.next(ctx); !errors.Is(err, errFrameTooLarge) {
+		t.Fatalf("a frame over the read limit: %v, want errFrameTooLarge", err)
 	}
 }

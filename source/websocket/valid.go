@@ -1,5 +1,7 @@
 package websocket
 
+import "github.com/analytics-bridge/analytics-bridge/source/jsonlex"
+
 // strSpecial marks the bytes that end a run of plain string content.
 var strSpecial = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
@@ -19,7 +21,7 @@ var strSpecial = func() (t [256]bool) {
 func validSyntax(b []byte) bool {
 	var room [64]byte
 	open := room[:0] // the closing byte of each container entered
-	i := skipSpace(b, 0)
+	i := jsonlex.SkipSpace(b, 0)
 	for {
 		// A value starts at b[i].
 		if i >= len(b) {
@@ -28,7 +30,7 @@ func validSyntax(b []byte) bool {
 		ok := true
 		switch c := b[i]; {
 		case c == '{' || c == '[':
-			i = skipSpace(b, i+1)
+			i = jsonlex.SkipSpace(b, i+1)
 			closing := c + 2
 			if i < len(b) && b[i] == closing {
 				i++
@@ -44,13 +46,13 @@ func validSyntax(b []byte) bool {
 		case c == '"':
 			i, ok = validString(b, i+1)
 		case c == '-' || (c >= '0' && c <= '9'):
-			i, ok = validNumber(b, i)
+			i, ok = jsonlex.Number(b, i)
 		case c == 't':
-			i, ok = validLiteral(b, i, "true")
+			i, ok = jsonlex.Literal(b, i, "true")
 		case c == 'f':
-			i, ok = validLiteral(b, i, "false")
+			i, ok = jsonlex.Literal(b, i, "false")
 		case c == 'n':
-			i, ok = validLiteral(b, i, "null")
+			i, ok = jsonlex.Literal(b, i, "null")
 		default:
 			return false
 		}
@@ -59,7 +61,7 @@ func validSyntax(b []byte) bool {
 		}
 		// After a value: close containers, or go on after a comma.
 		for {
-			i = skipSpace(b, i)
+			i = jsonlex.SkipSpace(b, i)
 			if len(open) == 0 {
 				return i == len(b)
 			}
@@ -75,7 +77,7 @@ func validSyntax(b []byte) bool {
 			if b[i] != ',' {
 				return false
 			}
-			i = skipSpace(b, i+1)
+			i = jsonlex.SkipSpace(b, i+1)
 			if closing == '}' {
 				if i, ok = validKey(b, i); !ok {
 					return false
@@ -96,11 +98,11 @@ func validKey(b []byte, i int) (int, bool) {
 	if !ok {
 		return i, false
 	}
-	i = skipSpace(b, i)
+	i = jsonlex.SkipSpace(b, i)
 	if i >= len(b) || b[i] != ':' {
 		return i, false
 	}
-	return skipSpace(b, i+1), true
+	return jsonlex.SkipSpace(b, i+1), true
 }
 
 // validString checks the rest of a string whose opening quote is before
@@ -152,51 +154,4 @@ func validEscape(b []byte, i int) (int, bool) {
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-// validNumber checks the number at b[i] and returns the index past it.
-func validNumber(b []byte, i int) (int, bool) {
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i >= len(b) || b[i] < '0' || b[i] > '9':
-		return i, false
-	case b[i] == '0':
-		i++
-	default:
-		i = skipDigits(b, i)
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return i, false
-		}
-		i = skipDigits(b, i)
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return i, false
-		}
-		i = skipDigits(b, i)
-	}
-	return i, true
-}
-
-func skipDigits(b []byte, i int) int {
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-	}
-	return i
-}
-
-func validLiteral(b []byte, i int, lit string) (int, bool) {
-	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
-		return i + len(lit), true
-	}
-	return i, false
 }

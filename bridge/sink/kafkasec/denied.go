@@ -1,16 +1,14 @@
 package kafkasec
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/oauth2"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/lease"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/tlsconf"
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
 
@@ -18,20 +16,12 @@ import (
 // token endpoint, refused the bridge for a reason only an operator can fix.
 var ErrDenied = errors.New("kafka refused the bridge")
 
-// ErrCredential wraps a SASL credential the bridge cannot use: a secret
+// errCredential wraps a SASL credential the bridge cannot use: a secret
 // file it cannot read, or a user name or password SASLprep refuses.
-var ErrCredential = errors.New("kafka SASL credential")
+var errCredential = errors.New("kafka SASL credential")
 
-// ErrTokenFetch wraps a failure to fetch an OAUTHBEARER token.
-var ErrTokenFetch = errors.New("OAUTHBEARER token")
-
-// remoteAlerts are TLS alerts a broker sends about the client certificate
-// (Go reports them only by text: "remote error: tls: bad certificate").
-var remoteAlerts = []string{
-	"tls: bad certificate", "tls: unknown certificate authority", "tls: certificate required",
-	"tls: unsupported certificate", "tls: revoked certificate", "tls: expired certificate",
-	"tls: unknown certificate", "tls: access denied",
-}
+// errTokenFetch wraps a failure to fetch an OAUTHBEARER token.
+var errTokenFetch = errors.New("OAUTHBEARER token")
 
 // Explain returns nil when retrying err may succeed. Otherwise it returns
 // one line, wrapping ErrDenied and err, that names the setting to correct or
@@ -80,41 +70,34 @@ func explain(err error, cfg config.Config) string {
 		}
 	}
 
-	var unknownCA x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var notTLS tls.RecordHeaderError
-	switch {
-	case errors.As(err, &unknownCA): // also inside a *tls.CertificateVerificationError
-		if cfg.KafkaSecurity.TLS != nil && cfg.KafkaSecurity.TLS.CAFile != "" {
+	tlsFiles := cfg.KafkaSecurity.TLS
+	switch problem, host := tlsconf.Diagnose(err); problem {
+	case tlsconf.UnknownAuthority:
+		if tlsFiles != nil && tlsFiles.CAFile != "" {
 			return "the broker's certificate is not signed by a CA in KAFKA_TLS_CA_FILE: set it to the CA that signs the cluster's certificates"
 		}
 		return "the broker's certificate is not signed by a CA the system trusts: set KAFKA_TLS_CA_FILE to the cluster's CA"
-	case errors.As(err, &hostname):
-		return fmt.Sprintf("the broker's certificate is not valid for %q: set KAFKA_TLS_SERVER_NAME to a name it holds, or use that name in KAFKA_BROKERS", hostname.Host)
-	case errors.As(err, &invalid):
+	case tlsconf.WrongHost:
+		return fmt.Sprintf("the broker's certificate is not valid for %q: set KAFKA_TLS_SERVER_NAME to a name it holds, or use that name in KAFKA_BROKERS", host)
+	case tlsconf.InvalidCertificate:
 		return "the broker's certificate is invalid (expired, not yet valid, or not for servers): renew it, or check the clock"
-	case errors.As(err, &notTLS):
+	case tlsconf.NotTLS:
 		return "KAFKA_TLS_ENABLED=true but the listener at KAFKA_BROKERS does not speak TLS: use the broker's SSL or SASL_SSL port, or set KAFKA_TLS_ENABLED=false"
-	}
-	msg := err.Error()
-	for _, alert := range remoteAlerts {
-		if strings.Contains(msg, "remote error: "+alert) {
-			if cfg.KafkaSecurity.TLS == nil || cfg.KafkaSecurity.TLS.CertFile == "" {
-				return "the broker requires a client certificate: set KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE"
-			}
-			return "the broker rejected the client certificate in KAFKA_TLS_CERT_FILE: it must be signed by a CA the broker trusts (ssl.truststore) and be valid now"
+	case tlsconf.ClientCertRefused, tlsconf.ClientCAUnknown, tlsconf.ClientCertExpired:
+		if tlsFiles == nil || tlsFiles.CertFile == "" {
+			return "the broker requires a client certificate: set KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE"
 		}
+		return "the broker rejected the client certificate in KAFKA_TLS_CERT_FILE: it must be signed by a CA the broker trusts (ssl.truststore) and be valid now"
 	}
 
-	if errors.Is(err, ErrTokenFetch) {
+	if errors.Is(err, errTokenFetch) {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 && re.Response.StatusCode != 429 {
 			return fmt.Sprintf("KAFKA_SASL_OAUTH_TOKEN_URL refused the client credentials (HTTP %d %s): check KAFKA_SASL_OAUTH_CLIENT_ID=%s, KAFKA_SASL_OAUTH_CLIENT_SECRET and KAFKA_SASL_OAUTH_SCOPES",
 				re.Response.StatusCode, re.ErrorCode, sasl.OAuth.ClientID)
 		}
 	}
-	if errors.Is(err, ErrCredential) {
+	if errors.Is(err, errCredential) {
 		return "a Kafka SASL credential cannot be used"
 	}
 	return ""

@@ -46,13 +46,13 @@ func TestExplain(t *testing.T) {
 		{"not TLS", scram, wrap(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), "does not speak TLS"},
 		{"client cert rejected", mtls, wrap(remote("bad certificate")), "the broker rejected the client certificate in KAFKA_TLS_CERT_FILE"},
 		{"client cert missing", scram, wrap(remote("certificate required")), "the broker requires a client certificate"},
-		{"credential file", scram, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", ErrCredential, io.ErrUnexpectedEOF), "a Kafka SASL credential cannot be used"},
+		{"credential file", scram, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", errCredential, io.ErrUnexpectedEOF), "a Kafka SASL credential cannot be used"},
 
 		{"broker down", scram, wrap(io.ErrUnexpectedEOF), ""},
 		{"connection refused", scram, wrap(&net.OpError{Op: "dial", Err: errors.New("connect: connection refused")}), ""},
 		{"leader moved", scram, wrap(kafka.NotLeaderForPartition), ""},
 		{"canceled", scram, wrap(context.Canceled), ""},
-		{"token endpoint down", scram, fmt.Errorf("%w: %w", ErrTokenFetch, io.EOF), ""},
+		{"token endpoint down", scram, fmt.Errorf("%w: %w", errTokenFetch, io.EOF), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

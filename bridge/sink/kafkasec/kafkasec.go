@@ -72,7 +72,7 @@ func (p *passwordMechanism) Start(ctx context.Context) (sasl.StateMachine, []byt
 	if p.passwordFile != "" {
 		b, err := os.ReadFile(p.passwordFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", ErrCredential, err)
+			return nil, nil, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", errCredential, err)
 		}
 		password = strings.TrimSpace(string(b))
 	}
@@ -93,7 +93,7 @@ func (p *passwordMechanism) Start(ctx context.Context) (sasl.StateMachine, []byt
 	if err != nil {
 		// scram refuses a user name or password that SASLprep rejects;
 		// its message quotes neither.
-		return nil, nil, fmt.Errorf("%w: KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD: %w", ErrCredential, err)
+		return nil, nil, fmt.Errorf("%w: KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD: %w", errCredential, err)
 	}
 	return m.Start(ctx)
 }

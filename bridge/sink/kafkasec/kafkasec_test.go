@@ -43,8 +43,8 @@ func TestPasswordFileIsReadAtEachConnection(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := d.SASL.Start(context.Background()); !errors.Is(err, ErrCredential) {
-		t.Errorf("missing password file gave %v, want ErrCredential", err)
+	if _, _, err := d.SASL.Start(context.Background()); !errors.Is(err, errCredential) {
+		t.Errorf("missing password file gave %v, want errCredential", err)
 	}
 }
 

@@ -63,10 +63,10 @@ func (o *oauthBearer) Name() string { return string(config.SASLOAuthBearer) }
 func (o *oauthBearer) Start(context.Context) (sasl.StateMachine, []byte, error) {
 	tok, err := o.tokens.Token()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrTokenFetch, err)
+		return nil, nil, fmt.Errorf("%w: %w", errTokenFetch, err)
 	}
 	if tok.AccessToken == "" {
-		return nil, nil, fmt.Errorf("%w: the endpoint %s returned an empty access token", ErrTokenFetch, o.tokenURL)
+		return nil, nil, fmt.Errorf("%w: the endpoint %s returned an empty access token", errTokenFetch, o.tokenURL)
 	}
 	ir := "n,,\x01auth=Bearer " + tok.AccessToken + "\x01" + o.extensions + "\x01"
 	return oauthSession{}, []byte(ir), nil
@@ -98,7 +98,7 @@ func (c *clientCredentials) Token() (*oauth2.Token, error) {
 	if c.secretFile != "" {
 		b, err := os.ReadFile(c.secretFile)
 		if err != nil {
-			return nil, fmt.Errorf("%w: reading KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE: %w", ErrCredential, err)
+			return nil, fmt.Errorf("%w: reading KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE: %w", errCredential, err)
 		}
 		cc.ClientSecret = strings.TrimSpace(string(b))
 	}

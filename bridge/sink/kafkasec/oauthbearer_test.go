@@ -146,8 +146,8 @@ func TestOAuthBearerSecretFileIsReread(t *testing.T) {
 	ts.secret = "s3"
 	ts.mu.Unlock()
 	_, _, err := m.Start(context.Background())
-	if !errors.Is(err, ErrTokenFetch) {
-		t.Fatalf("refused secret gave %v, want ErrTokenFetch", err)
+	if !errors.Is(err, errTokenFetch) {
+		t.Fatalf("refused secret gave %v, want errTokenFetch", err)
 	}
 	cfg := config.Config{KafkaSecurity: config.KafkaSecurity{SASL: config.SASL{Mechanism: config.SASLOAuthBearer, OAuth: c}}}
 	denied := Explain(err, cfg)
@@ -161,8 +161,8 @@ func TestOAuthBearerSecretFileIsReread(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := m.Start(context.Background()); !errors.Is(err, ErrCredential) {
-		t.Errorf("missing secret file gave %v, want ErrCredential", err)
+	if _, _, err := m.Start(context.Background()); !errors.Is(err, errCredential) {
+		t.Errorf("missing secret file gave %v, want errCredential", err)
 	}
 }
 

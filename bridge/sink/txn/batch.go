@@ -91,12 +91,12 @@ func lz4Options() []lz4.Option {
 // held whole. It is the lz4 block size: see Encode.
 const compressChunk = 64 << 10
 
-// EncodeBatch encodes records as one v2 record batch that carries the
+// encodeBatch encodes records as one v2 record batch that carries the
 // producer identity and base sequence, with the transactional attribute
 // when transactional is set. The result is what RawProduce sends; resending
 // the same bytes lets the broker recognise a duplicate. The result is the
 // caller's: callers that encode batch after batch use an Encoder.
-func EncodeBatch(records []kafka.Record, codec kafka.Compression, id Identity, baseSeq int32, transactional bool) ([]byte, error) {
+func encodeBatch(records []kafka.Record, codec kafka.Compression, id Identity, baseSeq int32, transactional bool) ([]byte, error) {
 	rs := make([]Record, len(records))
 	for i, r := range records {
 		key, err := logread.Bytes(r.Key)
@@ -113,7 +113,7 @@ func EncodeBatch(records []kafka.Record, codec kafka.Compression, id Identity, b
 	return e.Encode(rs, codec, id, baseSeq, transactional)
 }
 
-// Encode encodes records as EncodeBatch does, into the Encoder's buffers.
+// Encode encodes records as encodeBatch does, into the Encoder's buffers.
 //
 // The bytes are those kafka-go's protocol.RecordSet writes for a v2 batch,
 // which the bridge sent before it encoded batches itself (a test holds the

@@ -14,7 +14,7 @@ import (
 	"github.com/segmentio/kafka-go/protocol"
 )
 
-// TestEncodeBatchLz4 decodes what EncodeBatch wrote with kafka-go's own
+// TestEncodeBatchLz4 decodes what encodeBatch wrote with kafka-go's own
 // reader, for every codec: the same records, the producer fields, a valid
 // CRC, and for lz4 64 KiB blocks.
 func TestEncodeBatchLz4(t *testing.T) {
@@ -27,7 +27,7 @@ func TestEncodeBatchLz4(t *testing.T) {
 				rs[i] = kafka.Record{Time: time.UnixMilli(int64(1e12 + i)), Key: protocol.NewBytes([]byte(fmt.Sprint(i))), Value: protocol.NewBytes(value(i)),
 					Headers: []kafka.Header{{Key: "h", Value: []byte("v")}}}
 			}
-			b, err := EncodeBatch(rs, codec, Identity{ID: 42, Epoch: 3}, 7, true)
+			b, err := encodeBatch(rs, codec, Identity{ID: 42, Epoch: 3}, 7, true)
 			if err != nil {
 				t.Fatal(err)
 			}

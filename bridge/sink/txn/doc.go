@@ -1,7 +1,7 @@
 // Package txn owns Kafka's idempotent and transactional producer protocol,
 // built on kafka-go's low-level requests (kafka-go has no such producer):
 // the producer identity (InitProducerID), record batches that carry the
-// identity and a sequence number (Encoder, EncodeBatch), the transaction
+// identity and a sequence number (Encoder, encodeBatch), the transaction
 // control requests (AddPartitionsToTxn, EndTxn) with their retries, and one
 // table that classifies every error the broker can answer (Classify).
 //

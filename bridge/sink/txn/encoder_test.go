@@ -122,12 +122,12 @@ func TestEncoderMatchesKafkaGo(t *testing.T) {
 			t.Fatalf("Encode (codec %d, %d records) differs from kafka-go at byte %d of %d/%d", codec, len(rs), firstDiff(got, want), len(got), len(want))
 		}
 		// Also the one-off path the checkpoint and admin writes take.
-		got, err = EncodeBatch(asKafkaGo(rs), codec, id, seq, transactional)
+		got, err = encodeBatch(asKafkaGo(rs), codec, id, seq, transactional)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Fatalf("EncodeBatch (codec %d, %d records) differs from kafka-go at byte %d", codec, len(rs), firstDiff(got, want))
+			t.Fatalf("encodeBatch (codec %d, %d records) differs from kafka-go at byte %d", codec, len(rs), firstDiff(got, want))
 		}
 	}
 	for name, rs := range shapes() {

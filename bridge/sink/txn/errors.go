@@ -44,8 +44,8 @@ func (o Outcome) String() string {
 var (
 	// ErrFenced: the producer was fenced by a newer instance.
 	ErrFenced = errors.New("producer fenced: another instance initialised this transactional id")
-	// ErrReinit: the producer must be initialised again.
-	ErrReinit = errors.New("producer state lost on the broker")
+	// errReinit: the producer must be initialised again.
+	errReinit = errors.New("producer state lost on the broker")
 )
 
 // Classify says what to do about err, the error of a produce or
@@ -59,7 +59,7 @@ func Classify(err error) Outcome {
 	if errors.Is(err, ErrFenced) {
 		return Fenced
 	}
-	if errors.Is(err, ErrReinit) {
+	if errors.Is(err, errReinit) {
 		return Reinit
 	}
 	if errors.Is(err, ErrEncoding) {

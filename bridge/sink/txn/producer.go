@@ -60,14 +60,11 @@ func (p *Producer) Identity() Identity { return p.id }
 // Transactional reports whether the producer has a transactional id.
 func (p *Producer) Transactional() bool { return p.txnID != "" }
 
-// TransactionalID returns the transactional id ("" when idempotent only).
-func (p *Producer) TransactionalID() string { return p.txnID }
-
 // Encode encodes records as a batch of this producer starting at seq. The
 // bytes are the caller's to keep (a checkpoint batch whose answer was lost
 // is sent again later).
 func (p *Producer) Encode(records []kafka.Record, codec kafka.Compression, seq int32) ([]byte, error) {
-	return EncodeBatch(records, codec, p.id, seq, p.Transactional())
+	return encodeBatch(records, codec, p.id, seq, p.Transactional())
 }
 
 // EncodeWith encodes records as a batch of this producer starting at seq,
@@ -194,7 +191,7 @@ func wrapFatal(err error) error {
 	case Fenced:
 		return fmt.Errorf("%w: %w", ErrFenced, err)
 	case Reinit:
-		return fmt.Errorf("%w: %w", ErrReinit, err)
+		return fmt.Errorf("%w: %w", errReinit, err)
 	}
 	return err
 }
