@@ -72,11 +72,6 @@ type item struct {
 	ackID     uint64
 }
 
-type pendingAck struct {
-	ack source.Acker
-	id  uint64
-}
-
 // newTracker starts an epoch of stream from base, after the scan that
 // found rebuilt (the keys of our records at or after the stream's horizon,
 // and where the outputs ended).
@@ -102,14 +97,6 @@ func newTracker(stream source.Stream, base checkpoint.Position, slots *sink.InFl
 	}
 	t.snapshots.take(t.below, t.end)
 	return t
-}
-
-// observe calls fn with the acknowledged progress, atomically with respect
-// to Position and Horizon (see source.Output.Observe).
-func (t *tracker) observe(fn func(source.Progress)) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fn(t.progress)
 }
 
 // seen reports whether the record was already delivered: the drop decision.
@@ -254,19 +241,6 @@ func (t *tracker) popped(it *item) {
 	}
 }
 
-// committed tells the sources' ackers of everything popped so far: the
-// caller has made it durable (a transaction committed, or, without
-// transactions, Kafka acknowledged it).
-func (t *tracker) committed() {
-	t.mu.Lock()
-	acks := t.acks
-	t.acks = nil
-	t.mu.Unlock()
-	for _, a := range acks {
-		a.ack.Committed(a.id)
-	}
-}
-
 // fail ends the epoch's acknowledgements with err (a commit that failed).
 func (t *tracker) fail(err error) {
 	t.mu.Lock()
@@ -290,38 +264,6 @@ func (t *tracker) err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.failure
-}
-
-// position returns the checkpoint for the acknowledged prefix, and prunes
-// state that nothing can need any more.
-func (t *tracker) position(now time.Time) checkpoint.Position {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pos := t.stream.Position(t.progress)
-
-	t.snapshots.take(t.below, t.end)
-	scanFrom := t.snapshots.scanFrom(pos.Since, [numOutputs]map[int]int64{t.base.ScanFrom, t.base.DLQScanFrom})
-
-	t.window.prune(t.stream.Horizon(t.progress))
-
-	return checkpoint.Position{
-		Bridge:      t.base.Bridge,
-		Topic:       t.base.Topic,
-		Source:      t.base.Source,
-		Since:       pos.Since,
-		HighWater:   pos.HighWater,
-		State:       pos.State,
-		ScanFrom:    maps.Clone(scanFrom[outEvents]),
-		DLQScanFrom: maps.Clone(scanFrom[outDeadLetters]),
-		Written:     now,
-	}
-}
-
-// prune drops the dedup keys nothing can send again.
-func (t *tracker) prune() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.window.prune(t.stream.Horizon(t.progress))
 }
 
 // stats reports sizes for metrics and logs.
