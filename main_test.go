@@ -16,7 +16,7 @@ func TestProductionImports(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	for _, args := range [][]string{
-		{"list", "-deps", "./bridge/...", "./checkpoint", "./config"},
+		{"list", "-deps", "./bridge/...", "./source/...", "./checkpoint", "./config"},
 		{"list", "-deps", "-tags", "nodemo", "."},
 	} {
 		out, err := exec.Command("go", args...).CombinedOutput()
@@ -26,6 +26,36 @@ func TestProductionImports(t *testing.T) {
 		for _, pkg := range strings.Fields(string(out)) {
 			if strings.Contains(pkg, "analytics-bridge/integration") || strings.Contains(pkg, "franz-go") {
 				t.Errorf("go %s: production code depends on %s", strings.Join(args, " "), pkg)
+			}
+		}
+	}
+}
+
+// TestCoreAndSourcesStayApart: the core (package bridge) imports the source
+// contract, never a source; a source never imports the core. Only main
+// wires the two (through source/sources).
+func TestCoreAndSourcesStayApart(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	const module = "github.com/analytics-bridge/analytics-bridge/"
+	for _, c := range []struct {
+		pkgs      []string
+		forbidden func(dep string) bool
+		why       string
+	}{
+		{[]string{"./bridge/..."}, func(dep string) bool {
+			return strings.HasPrefix(dep, module+"source/") && dep != module+"source/contentkey" && dep != module+"source/jsonlex"
+		}, "the core imports a source"},
+		{[]string{"./source/..."}, func(dep string) bool { return dep == module+"bridge" }, "a source imports the core"},
+	} {
+		out, err := exec.Command("go", append([]string{"list", "-deps"}, c.pkgs...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %v: %v\n%s", c.pkgs, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if c.forbidden(dep) {
+				t.Errorf("%s: %v depends on %s", c.why, c.pkgs, dep)
 			}
 		}
 	}

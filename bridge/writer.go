@@ -34,7 +34,7 @@ const (
 type writer struct {
 	b     *Bridge
 	tr    *tracker
-	prod  *sink.Producer
+	prod  queue
 	parts map[string]int
 
 	balancer   kafka.Murmur2Balancer
@@ -50,7 +50,13 @@ type writer struct {
 	}
 }
 
-func newWriter(b *Bridge, tr *tracker, prod *sink.Producer, parts map[string]int) *writer {
+// queue is where the writer puts records: the producer, which writes them
+// and acknowledges each to the tracker.
+type queue interface {
+	Send(ctx context.Context, r *sink.Record) error
+}
+
+func newWriter(b *Bridge, tr *tracker, prod queue, parts map[string]int) *writer {
 	w := &writer{b: b, tr: tr, prod: prod, parts: parts, bridgeName: []byte(b.cfg.BridgeName), kinds: map[string][]byte{}}
 	for p := 0; p < parts[b.cfg.KafkaTopic]; p++ {
 		w.outParts = append(w.outParts, p)
