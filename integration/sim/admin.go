@@ -115,74 +115,57 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var act func() string
-	switch route {
-	case "faults/close":
-		p.only("code", "reason")
-		code := p.int("code", int(websocket.StatusNormalClosure), 1000, 4999)
-		reason := q.Get("reason")
-		if len(reason) > 123 {
-			p.errs = append(p.errs, "reason must be at most 123 bytes")
-		}
-		act = func() string {
-			s.CloseConnections(websocket.StatusCode(code), reason)
-			return fmt.Sprintf("closing connections with %d", code)
-		}
-	case "faults/reset":
+	var act func() any
+	if simple, ok := s.simpleActions()[route]; ok {
 		p.only()
-		act = func() string { s.ResetConnections(); return "connections reset" }
-	case "faults/stall":
-		p.only()
-		act = func() string { s.Stall(); return "connections stalled" }
-	case "faults/drop":
-		p.only("after")
-		p.require("after")
-		n := p.int("after", 0, 0, 1<<30)
-		act = func() string { s.DropAfter(n); return fmt.Sprintf("dropping connections after %d events", n) }
-	case "faults/refuse":
-		p.only("count", "status", "retry_after")
-		k := p.int("count", 1, 0, 1<<30)
-		status := p.int("status", http.StatusServiceUnavailable, 400, 599)
-		ra := p.duration("retry_after", 0)
-		act = func() string {
-			s.RefuseNext(k, status, ra)
-			return fmt.Sprintf("refusing the next %d upgrades with %d", k, status)
-		}
-	case "faults/expire-tokens":
-		p.only()
-		act = func() string { s.ExpireTokens(); return "tokens expired" }
-	case "faults/socket-closing":
-		p.only("after")
-		after := p.duration("after", 5*time.Second)
-		act = func() string {
-			s.SocketClosing(after)
-			return fmt.Sprintf("socket_closing sent; closing after %s", after)
-		}
-	case "pause":
-		p.only()
-		act = func() string { s.Pause(); return "generation paused" }
-	case "resume":
-		p.only()
-		act = func() string { s.Resume(); return "generation resumed" }
-	case "tokens":
-		p.only("lifetime")
-		lifetime := p.duration("lifetime", s.cfg.TokenLifetime)
-		if r.Method != http.MethodPost {
-			methodNotAllowed(w, r, http.MethodPost)
+		act = func() any { simple.do(); return adminResult{OK: true, Message: simple.done} }
+	} else {
+		switch route {
+		case "faults/close":
+			p.only("code", "reason")
+			code := p.int("code", int(websocket.StatusNormalClosure), 1000, 4999)
+			reason := q.Get("reason")
+			if len(reason) > 123 {
+				p.errs = append(p.errs, "reason must be at most 123 bytes")
+			}
+			act = func() any {
+				s.CloseConnections(websocket.StatusCode(code), reason)
+				return adminDone("closing connections with %d", code)
+			}
+		case "faults/drop":
+			p.only("after")
+			p.require("after")
+			n := p.int("after", 0, 0, 1<<30)
+			act = func() any { s.DropAfter(n); return adminDone("dropping connections after %d events", n) }
+		case "faults/refuse":
+			p.only("count", "status", "retry_after")
+			k := p.int("count", 1, 0, 1<<30)
+			status := p.int("status", http.StatusServiceUnavailable, 400, 599)
+			ra := p.duration("retry_after", 0)
+			act = func() any {
+				s.RefuseNext(k, status, ra)
+				return adminDone("refusing the next %d upgrades with %d", k, status)
+			}
+		case "faults/socket-closing":
+			p.only("after")
+			after := p.duration("after", 5*time.Second)
+			act = func() any {
+				s.SocketClosing(after)
+				return adminDone("socket_closing sent; closing after %s", after)
+			}
+		case "tokens":
+			p.only("lifetime")
+			lifetime := p.duration("lifetime", s.cfg.TokenLifetime)
+			act = func() any {
+				return struct {
+					AccessToken string `json:"access_token"`
+					ExpiresIn   int64  `json:"expires_in"`
+				}{s.IssueToken(lifetime), int64(lifetime / time.Second)}
+			}
+		default:
+			writeAPIError(w, http.StatusNotFound, "not.found", fmt.Sprintf("no admin resource %s", r.URL.Path))
 			return
 		}
-		if len(p.errs) > 0 {
-			badRequest(w, strings.Join(p.errs, "; "))
-			return
-		}
-		writeJSON(w, http.StatusOK, struct {
-			AccessToken string `json:"access_token"`
-			ExpiresIn   int64  `json:"expires_in"`
-		}{s.IssueToken(lifetime), int64(lifetime / time.Second)})
-		return
-	default:
-		writeAPIError(w, http.StatusNotFound, "not.found", fmt.Sprintf("no admin resource %s", r.URL.Path))
-		return
 	}
 	if r.Method != http.MethodPost {
 		methodNotAllowed(w, r, http.MethodPost)
@@ -192,7 +175,30 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, strings.Join(p.errs, "; "))
 		return
 	}
-	writeJSON(w, http.StatusOK, adminResult{OK: true, Message: act()})
+	writeJSON(w, http.StatusOK, act())
+}
+
+// simpleAction is an admin action without parameters: the fault or switch
+// it applies and what it answers.
+type simpleAction struct {
+	do   func()
+	done string
+}
+
+// simpleActions are the admin routes that take no parameter.
+func (s *Server) simpleActions() map[string]simpleAction {
+	return map[string]simpleAction{
+		"faults/reset":         {s.ResetConnections, "connections reset"},
+		"faults/stall":         {s.Stall, "connections stalled"},
+		"faults/expire-tokens": {s.ExpireTokens, "tokens expired"},
+		"pause":                {s.Pause, "generation paused"},
+		"resume":               {s.Resume, "generation resumed"},
+	}
+}
+
+// adminDone is the answer of an action that took effect.
+func adminDone(format string, args ...any) adminResult {
+	return adminResult{OK: true, Message: fmt.Sprintf(format, args...)}
 }
 
 // Stats is the body of GET /admin/stats.

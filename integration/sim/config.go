@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -110,95 +111,57 @@ const (
 
 // withDefaults returns a copy of c with zero fields replaced by defaults.
 func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = DefaultAddr
+	c.Addr = cmp.Or(c.Addr, DefaultAddr)
+	c.Seed = cmp.Or(c.Seed, DefaultSeed)
+	c.Rate = cmp.Or(c.Rate, DefaultRate)
+	c.BatchSize = cmp.Or(c.BatchSize, DefaultBatchSize)
+	c.Retention = cmp.Or(c.Retention, DefaultRetention)
+	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
+	if c.Lateness > 0 {
+		c.LateRatio = cmp.Or(c.LateRatio, DefaultLateRatio)
 	}
-	if c.Seed == 0 {
-		c.Seed = DefaultSeed
-	}
-	if c.Rate == 0 {
-		c.Rate = DefaultRate
-	}
-	if c.BatchSize == 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.Retention == 0 {
-		c.Retention = DefaultRetention
-	}
-	if c.HeartbeatInterval == 0 {
-		c.HeartbeatInterval = DefaultHeartbeatInterval
-	}
-	if c.Lateness > 0 && c.LateRatio == 0 {
-		c.LateRatio = DefaultLateRatio
-	}
-	if c.SingleObjectRatio == 0 {
-		c.SingleObjectRatio = DefaultSingleObjectRatio
-	}
-	if c.SingleObjectRatio < 0 {
-		c.SingleObjectRatio = 0
-	}
-	if c.TokenLifetime == 0 {
-		c.TokenLifetime = DefaultTokenLifetime
-	}
-	if c.ClientID == "" {
-		c.ClientID = DefaultClientID
-	}
-	if c.ClientSecret == "" {
-		c.ClientSecret = DefaultClientSecret
-	}
-	if c.MaxClientFrame == 0 {
-		c.MaxClientFrame = DefaultMaxClientFrame
-	}
-	if c.SlowClientQueue == 0 {
-		c.SlowClientQueue = DefaultSlowClientQueue
-	}
+	c.SingleObjectRatio = max(cmp.Or(c.SingleObjectRatio, DefaultSingleObjectRatio), 0)
+	c.TokenLifetime = cmp.Or(c.TokenLifetime, DefaultTokenLifetime)
+	c.ClientID = cmp.Or(c.ClientID, DefaultClientID)
+	c.ClientSecret = cmp.Or(c.ClientSecret, DefaultClientSecret)
+	c.MaxClientFrame = cmp.Or(c.MaxClientFrame, DefaultMaxClientFrame)
+	c.SlowClientQueue = cmp.Or(c.SlowClientQueue, DefaultSlowClientQueue)
 	c.StaticTokens = append([]string(nil), c.StaticTokens...)
 	return c
 }
 
-// validate reports every problem of a defaulted config at once.
+// validate reports every problem of a defaulted config at once. Zero
+// sizes and durations mean their default (or none), so only negative ones
+// are wrong.
 func (c Config) validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
-		bad("rate %v must be a positive number", c.Rate)
-	}
-	if c.BatchSize < 0 {
-		bad("batch size %d must be positive", c.BatchSize)
-	}
-	if c.MaxEvents < 0 {
-		bad("max events %d must not be negative", c.MaxEvents)
-	}
-	if c.Retention < 0 {
-		bad("retention %v must be positive", c.Retention)
-	}
-	if c.HeartbeatInterval < 0 {
-		bad("heartbeat interval %v must be positive", c.HeartbeatInterval)
-	}
-	if c.Lateness < 0 {
-		bad("lateness %v must not be negative", c.Lateness)
-	}
-	if c.LateRatio < 0 || c.LateRatio > 1 || math.IsNaN(c.LateRatio) {
-		bad("late ratio %v must be within [0, 1]", c.LateRatio)
-	}
-	if c.SingleObjectRatio > 1 || math.IsNaN(c.SingleObjectRatio) {
-		bad("single object ratio %v must be at most 1", c.SingleObjectRatio)
-	}
-	if c.TokenLifetime < 0 {
-		bad("token lifetime %v must be positive", c.TokenLifetime)
-	}
-	if c.MaxClientFrame < 0 {
-		bad("max client frame %d must be positive", c.MaxClientFrame)
-	}
-	if c.SlowClientQueue < 0 {
-		bad("slow client queue %d must be positive", c.SlowClientQueue)
-	}
-	if c.LedgerLimit < 0 {
-		bad("ledger limit %d must not be negative", c.LedgerLimit)
+	const positive, notNegative = "must be positive", "must not be negative"
+	for _, f := range []struct {
+		invalid bool
+		name    string
+		value   any
+		rule    string
+	}{
+		{c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0), "rate", c.Rate, "must be a positive number"},
+		{c.BatchSize < 0, "batch size", c.BatchSize, positive},
+		{c.MaxEvents < 0, "max events", c.MaxEvents, notNegative},
+		{c.Retention < 0, "retention", c.Retention, positive},
+		{c.HeartbeatInterval < 0, "heartbeat interval", c.HeartbeatInterval, positive},
+		{c.Lateness < 0, "lateness", c.Lateness, notNegative},
+		{c.LateRatio < 0 || c.LateRatio > 1 || math.IsNaN(c.LateRatio), "late ratio", c.LateRatio, "must be within [0, 1]"},
+		{c.SingleObjectRatio > 1 || math.IsNaN(c.SingleObjectRatio), "single object ratio", c.SingleObjectRatio, "must be at most 1"},
+		{c.TokenLifetime < 0, "token lifetime", c.TokenLifetime, positive},
+		{c.MaxClientFrame < 0, "max client frame", c.MaxClientFrame, positive},
+		{c.SlowClientQueue < 0, "slow client queue", c.SlowClientQueue, positive},
+		{c.LedgerLimit < 0, "ledger limit", c.LedgerLimit, notNegative},
+	} {
+		if f.invalid {
+			errs = append(errs, fmt.Errorf("%s %v %s", f.name, f.value, f.rule))
+		}
 	}
 	for i, t := range c.StaticTokens {
 		if t == "" {
-			bad("static token %d is empty", i)
+			errs = append(errs, fmt.Errorf("static token %d is empty", i))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
