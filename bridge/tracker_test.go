@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -276,7 +277,7 @@ func TestTrackerAcknowledgesUpstreamOnlyWhenCommittedAndInOrder(t *testing.T) {
 		t.Fatalf("acknowledged %v upstream before the commit", acks.ids)
 	}
 	tr.committed()
-	if want := []uint64{1, 2, 3}; !equalIDs(acks.ids, want) {
+	if want := []uint64{1, 2, 3}; !slices.Equal(acks.ids, want) {
 		t.Errorf("acknowledged %v, want %v in arrival order", acks.ids, want)
 	}
 	s4 := seq(3, "d", 4)
@@ -291,18 +292,6 @@ func TestTrackerAcknowledgesUpstreamOnlyWhenCommittedAndInOrder(t *testing.T) {
 type recordingAcker struct{ ids []uint64 }
 
 func (a *recordingAcker) Committed(id uint64) { a.ids = append(a.ids, id) }
-
-func equalIDs(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 func TestTrackerTracksDeadLettersForTheirOwnScan(t *testing.T) {
 	tr := newTestTracker(0)

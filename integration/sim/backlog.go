@@ -71,18 +71,7 @@ func (s *Server) Preload(b Backlog) (time.Time, error) {
 	s.mu.Lock()
 	stream := backlogStream + uint64(s.emitted)<<8
 	s.mu.Unlock()
-	c := &content{
-		rng: rand.New(rand.NewPCG(uint64(s.cfg.Seed), stream)),
-	}
-	for range queuePool {
-		c.queues = append(c.queues, c.uuid())
-	}
-	for range userPool {
-		c.users = append(c.users, c.uuid())
-	}
-	for range liveConversations {
-		c.convs = append(c.convs, c.newConversation())
-	}
+	c := newContentFrom(rand.New(rand.NewPCG(uint64(s.cfg.Seed), stream)), false)
 	pad := rand.New(rand.NewPCG(uint64(s.cfg.Seed), stream+1))
 
 	now := time.Now()

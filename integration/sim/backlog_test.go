@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -50,7 +51,7 @@ func TestPreloadBacklog(t *testing.T) {
 	// A client from the first time gets the whole backlog as replay.
 	c := dial(t, s, "tok", rfc3339(first))
 	got := c.events(n)
-	if !equalStrings(ids(t, got), ledgerIDs(l)) {
+	if !slices.Equal(ids(t, got), ledgerIDs(l)) {
 		t.Fatalf("replay differs from the ledger: %s", firstDiff(ids(t, got), ledgerIDs(l)))
 	}
 

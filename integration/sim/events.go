@@ -151,10 +151,13 @@ const (
 )
 
 func newContent(seed int64, idless bool) *content {
-	c := &content{
-		rng:    rand.New(rand.NewPCG(uint64(seed), 0x616e616c79746963)), // "analytic"
-		idless: idless,
-	}
+	return newContentFrom(rand.New(rand.NewPCG(uint64(seed), 0x616e616c79746963)), idless) // "analytic"
+}
+
+// newContentFrom draws the queue, user and conversation pools from rng,
+// which then generates every event.
+func newContentFrom(rng *rand.Rand, idless bool) *content {
+	c := &content{rng: rng, idless: idless}
 	for range queuePool {
 		c.queues = append(c.queues, c.uuid())
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,13 +128,13 @@ func TestDropAfter(t *testing.T) {
 	l = s.Ledger()
 	d := dial(t, s, "tok", l[0].Time.Format(TimestampLayout))
 	evs, err = d.closed()
-	if got, want := ids(t, evs), ledgerIDs(l[:7]); !equalStrings(got, want) || !isReset(err) {
+	if got, want := ids(t, evs), ledgerIDs(l[:7]); !slices.Equal(got, want) || !isReset(err) {
 		t.Fatalf("next connection: %v then %v, want %v then a reset", got, err, want)
 	}
 
 	// Only the next one: the one after is normal.
 	e := dial(t, s, "tok", l[0].Time.Format(TimestampLayout))
-	if got, want := ids(t, e.events(len(l))), ledgerIDs(l); !equalStrings(got, want) {
+	if got, want := ids(t, e.events(len(l))), ledgerIDs(l); !slices.Equal(got, want) {
 		t.Fatalf("later connection: %s", firstDiff(got, want))
 	}
 	e.expectOnlyPong()

@@ -321,18 +321,6 @@ func ledgerIDs(l []LedgerEntry) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // firstDiff describes where two id sequences differ, for failure messages.
 func firstDiff(got, want []string) string {
 	for i := range min(len(got), len(want)) {

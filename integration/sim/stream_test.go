@@ -3,6 +3,7 @@ package sim
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestSinceIsInclusive(t *testing.T) {
 		// The boundary group is replayed whole; the event just before is not.
 		c := dial(t, s, "tok", l[i].Time.Format(TimestampLayout))
 		got := ids(t, c.events(len(l)-i))
-		if want := ledgerIDs(l[i:]); !equalStrings(got, want) {
+		if want := ledgerIDs(l[i:]); !slices.Equal(got, want) {
 			t.Fatalf("replay from %s: %s", l[i].Time, firstDiff(got, want))
 		}
 		c.expectOnlyPong()
@@ -53,7 +54,7 @@ func TestSinceIsInclusive(t *testing.T) {
 		}
 		c := dial(t, s, "tok", rfc3339(l[i].Time.Add(time.Microsecond)))
 		got := ids(t, c.events(len(l)-j))
-		if want := ledgerIDs(l[j:]); !equalStrings(got, want) {
+		if want := ledgerIDs(l[j:]); !slices.Equal(got, want) {
 			t.Fatalf("replay from just after %s: %s", l[i].Time, firstDiff(got, want))
 		}
 		c.expectOnlyPong()
@@ -84,7 +85,7 @@ func TestReplayThenLiveHasNoGapOrDuplicate(t *testing.T) {
 	}
 	want := ledgerIDs(l[first:])
 	got := ids(t, c.events(len(want)))
-	if !equalStrings(got, want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("replay+live: %s", firstDiff(got, want))
 	}
 	c.expectOnlyPong()
@@ -140,7 +141,7 @@ func TestRetention(t *testing.T) {
 		}
 	}
 	c := dial(t, s, "tok", rfc3339(since))
-	if got := ids(t, c.events(len(want))); !equalStrings(got, want) {
+	if got := ids(t, c.events(len(want))); !slices.Equal(got, want) {
 		t.Fatalf("replay inside retention: %s", firstDiff(got, want))
 	}
 	c.expectOnlyPong()
