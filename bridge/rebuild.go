@@ -69,7 +69,9 @@ func scanTail(ctx context.Context, client *kafka.Client, topic, bridge string, p
 	return logread.Ends(bounds), nil
 }
 
-// collect adds the record's dedup key when it is ours.
+// collect adds the record's dedup key when it is ours, with the time the
+// window keeps it by: bridge-key-time when the source set one, else its
+// bridge-event-time.
 func collect(headers []kafka.Header, bridge string, horizon time.Time, res *scanResult) {
 	var name, key, at string
 	for _, h := range headers {
@@ -79,6 +81,10 @@ func collect(headers []kafka.Header, bridge string, horizon time.Time, res *scan
 		case HeaderDedupKey:
 			key = string(h.Value)
 		case HeaderEventTime:
+			if at == "" {
+				at = string(h.Value)
+			}
+		case HeaderKeyTime:
 			at = string(h.Value)
 		}
 	}

@@ -1,9 +1,14 @@
 package bridge
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
+	"github.com/analytics-bridge/analytics-bridge/checkpoint"
+	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/source"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -50,4 +55,64 @@ func TestScanSnapshotsPickTheNewestOlderThanSince(t *testing.T) {
 	if len(s) != 2 {
 		t.Errorf("%d snapshots kept, want 2 (older ones dropped)", len(s))
 	}
+}
+
+// A record of a source that keeps its keys by when it read them (a queue)
+// is rebuilt by bridge-key-time, whatever its event time: an event from
+// days ago, read a second ago, must stay in the window.
+func TestCollectKeepsKeysByTheirKeyTime(t *testing.T) {
+	horizon := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	at := func(t time.Time) []byte { return []byte(t.Format(time.RFC3339Nano)) }
+	old := horizon.Add(-72 * time.Hour)
+	res := scanResult{delivered: map[string]time.Time{}}
+	collect([]kafka.Header{{Key: HeaderBridge, Value: []byte("b")}, {Key: HeaderDedupKey, Value: []byte("late")},
+		{Key: HeaderEventTime, Value: at(old)}, {Key: HeaderKeyTime, Value: at(horizon.Add(time.Second))}}, "b", horizon, &res)
+	collect([]kafka.Header{{Key: HeaderBridge, Value: []byte("b")}, {Key: HeaderKeyTime, Value: at(horizon.Add(-time.Second))},
+		{Key: HeaderDedupKey, Value: []byte("gone")}, {Key: HeaderEventTime, Value: at(horizon.Add(time.Hour))}}, "b", horizon, &res)
+	if len(res.delivered) != 1 || !res.delivered["late"].Equal(horizon.Add(time.Second)) {
+		t.Errorf("delivered = %v, want only late, kept by its key time", res.delivered)
+	}
+}
+
+// The writer keeps an event's key by its KeyTime, and says so in the
+// record, so that the two agree after a restart.
+func TestWriterKeepsKeysByKeyTime(t *testing.T) {
+	const topic = "events"
+	base := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	br := &Bridge{cfg: config.Config{BridgeName: "b", KafkaTopic: topic, KafkaDLQTopic: topic + ".dlq", BatchBytes: 1 << 20}, fresh: newFreshness()}
+	br.metrics = newMetrics(nil, br.fresh)
+	tr := newTracker(lateStream{base, 0}, checkpoint.Position{Bridge: "b", Topic: topic, Source: "test", Since: base},
+		sink.NewInFlight(10, 1<<30), scanned(nil, time.Time{}, map[int]int64{0: 0}))
+	q := &recordingQueue{ackingQueue: ackingQueue{tr: tr}}
+	w := newWriter(br, tr, q, map[string]int{topic: 1, topic + ".dlq": 1})
+	ev := source.Event{Raw: []byte(`{}`), Time: base.Add(-72 * time.Hour), KeyTime: base.Add(time.Minute), DedupKey: "late"}
+	if err := w.Event(t.Context(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	tr.prune() // the horizon is the base: an event time 72 h before it would go
+	if !tr.seen("late") {
+		t.Error("the key went by its event time, not its key time")
+	}
+	if got := header(q.sent[0], HeaderKeyTime); got != base.Add(time.Minute).Format(time.RFC3339Nano) {
+		t.Errorf("%s = %q", HeaderKeyTime, got)
+	}
+}
+
+type recordingQueue struct {
+	ackingQueue
+	sent []*sink.Record
+}
+
+func (q *recordingQueue) Send(ctx context.Context, r *sink.Record) error {
+	q.sent = append(q.sent, r)
+	return q.ackingQueue.Send(ctx, r)
+}
+
+func header(r *sink.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
 }

@@ -26,6 +26,7 @@ const (
 	HeaderGap        = "bridge-gap"
 	HeaderError      = "bridge-error"
 	HeaderReceivedAt = "bridge-received-at"
+	HeaderKeyTime    = "bridge-key-time"
 )
 
 // writer is the core's source.Output for one epoch: it turns what the
@@ -103,6 +104,9 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 		kafka.Header{Key: HeaderEventTime, Value: r.FormatTime(ev.Time)},
 		kafka.Header{Key: HeaderBridge, Value: w.bridgeName},
 	)
+	if !ev.KeyTime.IsZero() && !ev.KeyTime.Equal(ev.Time) {
+		r.Headers = append(r.Headers, kafka.Header{Key: HeaderKeyTime, Value: []byte(ev.KeyTime.UTC().Format(time.RFC3339Nano))})
+	}
 	if r.Size() > w.b.cfg.BatchBytes {
 		// The broker would refuse it on every replay, and the bridge would
 		// never get past it: dead-letter it instead, cut to fit.
@@ -111,7 +115,7 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 			DedupKey: "dlq:" + ev.DedupKey, Buffer: ev.Buffer, Ack: ev.Ack, AckID: ev.AckID})
 	}
 	r.HoldValue(ev.Buffer)
-	return w.send(ctx, r, entry{time: ev.Time, arrived: ev.Arrived, key: ev.DedupKey, output: outEvents, ack: ev.Ack, ackID: ev.AckID})
+	return w.send(ctx, r, entry{time: ev.Time, kept: ev.KeyTime, arrived: ev.Arrived, key: ev.DedupKey, output: outEvents, ack: ev.Ack, ackID: ev.AckID})
 }
 
 // DeadLetter writes dl to the dead-letter topic with its reason, unless the

@@ -31,6 +31,13 @@ type Event struct {
 	// Arrived is when it was read; zero for now. (A source reading many
 	// events at once reads the clock once for all.)
 	Arrived time.Time
+	// KeyTime is the time the dedup window keeps DedupKey by, on the clock
+	// Stream.Horizon speaks; zero for Time. A source whose copies come back
+	// within a span of when they were read rather than of their event time
+	// (a queue redelivering a message days after the event) sets it to when
+	// it read the event; the record then carries it in bridge-key-time, so
+	// that the window is rebuilt by the same clock.
+	KeyTime time.Time
 	// Buffer is what Raw is a window on, if it is shared (a pooled frame):
 	// each record holds it until it is encoded. Nil when Raw is the
 	// event's own.
