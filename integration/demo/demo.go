@@ -36,6 +36,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
+	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
@@ -363,8 +364,6 @@ var errBridgeExited = errors.New("the bridge stopped on its own")
 // limit passes.
 func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, cond func() bool) error {
 	deadline := time.Now().Add(limit)
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
 	for !cond() {
 		if done, err := r.current().exited(); done {
 			return fmt.Errorf("waiting for %s: %w (Run returned %v)", what, errBridgeExited, err)
@@ -372,10 +371,8 @@ func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, con
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %s waiting for %s", limit, what)
 		}
-		select {
-		case <-ctx.Done():
+		if retry.Sleep(ctx, 20*time.Millisecond) != nil {
 			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-t.C:
 		}
 	}
 	return nil
@@ -388,16 +385,6 @@ func (r *run) at(frac float64) time.Time {
 
 func (r *run) sleepUntil(ctx context.Context, t time.Time) error {
 	return r.waitFor(ctx, "the next step", time.Until(t)+waitLimit, func() bool { return !time.Now().Before(t) })
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // streaming waits until the bridge is connected and streaming, so that a
@@ -506,15 +493,23 @@ func (r *run) connected(ctx context.Context) error {
 	return nil
 }
 
-func (r *run) drop(ctx context.Context) error {
+// inject applies a fault once the bridge streams, narrates it and waits for
+// the reconnect it causes; at is when the fault was applied.
+func (r *run) inject(ctx context.Context, fault func(), narration, reconnect string) (cur, prev sim.ConnInfo, at time.Time, err error) {
 	if err := r.streaming(ctx); err != nil {
-		return err
+		return cur, prev, at, err
 	}
 	r.expect()
-	at := time.Now()
-	r.up.ResetConnections()
-	r.out.say("fault: dropped connection (the simulator reset the TCP connection)")
-	cur, prev, err := r.awaitConn(ctx, "the reconnect after the drop")
+	at = time.Now()
+	fault()
+	r.out.say("fault: %s", narration)
+	cur, prev, err = r.awaitConn(ctx, reconnect)
+	return cur, prev, at, err
+}
+
+func (r *run) drop(ctx context.Context) error {
+	cur, prev, at, err := r.inject(ctx, r.up.ResetConnections,
+		"dropped connection (the simulator reset the TCP connection)", "the reconnect after the drop")
 	if err != nil {
 		return err
 	}
@@ -524,14 +519,8 @@ func (r *run) drop(ctx context.Context) error {
 }
 
 func (r *run) expireTokens(ctx context.Context) error {
-	if err := r.streaming(ctx); err != nil {
-		return err
-	}
-	r.expect()
-	at := time.Now()
-	r.up.ExpireTokens()
-	r.out.say("fault: token expiry (the simulator expired every token; the open session gets token_revoked)")
-	cur, prev, err := r.awaitConn(ctx, "the reconnect after the token expiry")
+	cur, prev, at, err := r.inject(ctx, r.up.ExpireTokens,
+		"token expiry (the simulator expired every token; the open session gets token_revoked)", "the reconnect after the token expiry")
 	if err != nil {
 		return err
 	}
@@ -571,7 +560,7 @@ func (r *run) restart(ctx context.Context) error {
 	}
 	// A moment without a bridge: events keep coming and must be replayed.
 	down := min(max(r.opts.Duration/20, 200*time.Millisecond), 2*time.Second)
-	sleep(ctx, down) // when interrupted, start the bridge anyway: it must deliver
+	_ = retry.Sleep(ctx, down) // when interrupted, start the bridge anyway: it must deliver
 	if err := r.startBridge(ctx); err != nil {
 		return err
 	}
@@ -688,14 +677,7 @@ func (r *run) monitor(ctx context.Context) {
 	window := max(time.Second, period) // rates are averaged over this
 	hist := []sample{r.sample(ctx)}
 	last := time.Now()
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	for retry.Sleep(ctx, tick) == nil {
 		r.connMu.Lock()
 		r.describeUnexpectedLocked()
 		r.connMu.Unlock()
