@@ -159,16 +159,7 @@ func serial() (*big.Int, error) {
 }
 
 func newCA(cn string, notBefore, notAfter time.Time) (*keyPair, error) {
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          sn,
+	return create(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"analytics-bridge tests"}},
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
@@ -176,19 +167,18 @@ func newCA(cn string, notBefore, notAfter time.Time) (*keyPair, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", cn, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &keyPair{cert: cert, der: der, key: key}, nil
+	}, nil)
 }
 
 func issue(tmpl *x509.Certificate, ca *keyPair, notBefore, notAfter time.Time) (*keyPair, error) {
+	tmpl.NotBefore, tmpl.NotAfter = notBefore, notAfter
+	tmpl.BasicConstraintsValid = true
+	return create(tmpl, ca)
+}
+
+// create gives tmpl a fresh key and serial number and signs it with ca's
+// key, or with its own when ca is nil (a self-signed CA).
+func create(tmpl *x509.Certificate, ca *keyPair) (*keyPair, error) {
 	key, err := newKey()
 	if err != nil {
 		return nil, err
@@ -196,11 +186,13 @@ func issue(tmpl *x509.Certificate, ca *keyPair, notBefore, notAfter time.Time) (
 	if tmpl.SerialNumber, err = serial(); err != nil {
 		return nil, err
 	}
-	tmpl.NotBefore, tmpl.NotAfter = notBefore, notAfter
-	tmpl.BasicConstraintsValid = true
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	parent, signer, verb := tmpl, key, "creating"
+	if ca != nil {
+		parent, signer, verb = ca.cert, ca.key, "issuing"
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
 	if err != nil {
-		return nil, fmt.Errorf("issuing %s: %w", tmpl.Subject.CommonName, err)
+		return nil, fmt.Errorf("%s %s: %w", verb, tmpl.Subject.CommonName, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
@@ -262,22 +254,11 @@ func Check(dir string, hosts []string, validUntil time.Time) error {
 			return err
 		}
 	}
-	pool := func(name string) (*x509.CertPool, error) {
-		b, err := read(name)
-		if err != nil {
-			return nil, err
-		}
-		p := x509.NewCertPool()
-		if !p.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("%s: no certificate", name)
-		}
-		return p, nil
-	}
-	roots, err := pool(CAFile)
+	roots, err := CertPool(filepath.Join(dir, CAFile))
 	if err != nil {
 		return err
 	}
-	otherRoots, err := pool(OtherCAFile)
+	otherRoots, err := CertPool(filepath.Join(dir, OtherCAFile))
 	if err != nil {
 		return err
 	}
@@ -362,29 +343,44 @@ func parseCert(read func(string) ([]byte, error), name string) (*x509.Certificat
 	return x509.ParseCertificate(blk.Bytes)
 }
 
-// parseKey reads the first PEM block of name as an unencrypted PKCS#8 key.
-func parseKey(b []byte, name string) (*ecdsa.PrivateKey, error) {
+// CertPool holds the PEM certificates of file, which must hold one at
+// least.
+func CertPool(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s: no certificate", file)
+	}
+	return p, nil
+}
+
+// readKey reads the first PEM block of name as an unencrypted PKCS#8 key;
+// it returns the file's contents too.
+func readKey(read func(string) ([]byte, error), name string) (*ecdsa.PrivateKey, []byte, error) {
+	b, err := read(name)
+	if err != nil {
+		return nil, nil, err
+	}
 	blk, _ := pem.Decode(b)
 	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: no PKCS#8 PEM key (BEGIN PRIVATE KEY)", name)
+		return nil, nil, fmt.Errorf("%s: no PKCS#8 PEM key (BEGIN PRIVATE KEY)", name)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	ek, ok := k.(*ecdsa.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("%s: not an ECDSA key", name)
+		return nil, nil, fmt.Errorf("%s: not an ECDSA key", name)
 	}
-	return ek, nil
+	return ek, b, nil
 }
 
 func matchKey(read func(string) ([]byte, error), name string, c *x509.Certificate) error {
-	b, err := read(name)
-	if err != nil {
-		return err
-	}
-	k, err := parseKey(b, name)
+	k, _, err := readKey(read, name)
 	if err != nil {
 		return err
 	}
@@ -397,11 +393,7 @@ func matchKey(read func(string) ([]byte, error), name string, c *x509.Certificat
 // checkKeystore: the key store holds the server key, then the server
 // certificate, then the CA.
 func checkKeystore(read func(string) ([]byte, error), srv *x509.Certificate) error {
-	b, err := read(ServerKeystoreFile)
-	if err != nil {
-		return err
-	}
-	k, err := parseKey(b, ServerKeystoreFile)
+	k, b, err := readKey(read, ServerKeystoreFile)
 	if err != nil {
 		return err
 	}
