@@ -18,11 +18,18 @@ func valid() config.Env {
 	return e
 }
 
-func TestValidDefaults(t *testing.T) {
-	cfg, err := valid().Validate()
+// validated is env's configuration; the test fails unless env is valid.
+func validated(t *testing.T, env config.Env) config.Config {
+	t.Helper()
+	cfg, err := env.Validate()
 	if err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
+	return cfg
+}
+
+func TestValidDefaults(t *testing.T) {
+	cfg := validated(t, valid())
 	if got, want := cfg.KafkaBrokers, []string{"k1:9092", "k2:9092"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("brokers = %v, want %v", got, want)
 	}
@@ -110,10 +117,7 @@ func TestTypedSettings(t *testing.T) {
 	env := valid()
 	env.KafkaCompression, env.OnStaleSince, env.LogFormat = " ZSTD ", "resume-now", "console"
 	env.BridgeName = "orders"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := validated(t, env)
 	if cfg.Compression != config.CompressionZstd || cfg.OnStaleSince != config.StaleSinceResumeNow || cfg.LogFormat != config.LogConsole {
 		t.Errorf("enums parsed as %q %q %q", cfg.Compression, cfg.OnStaleSince, cfg.LogFormat)
 	}
@@ -174,11 +178,7 @@ func TestUsageListsEveryVariable(t *testing.T) {
 
 func TestMemoryLimitFollowsTheInFlightBound(t *testing.T) {
 	env := valid()
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.MemoryLimit != 48<<20 {
+	if cfg := validated(t, env); cfg.MemoryLimit != 48<<20 {
 		t.Errorf("default memory limit %d, want 48 MiB (2 x 16 MiB + 16 MiB)", cfg.MemoryLimit)
 	}
 	env.KafkaMaxInFlightB, env.GoMemLimit = "1048576", ""

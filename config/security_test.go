@@ -1,13 +1,6 @@
 package config_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,34 +9,18 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
 )
 
-// writePair writes a self-signed certificate and its key as PEM files.
+// writePair writes a certificate and its key as PEM files: the client pair
+// of a fresh test PKI.
 func writePair(t *testing.T) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bridge"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	if err := testpki.Generate(dir, []string{"localhost"}, time.Now(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
+	return filepath.Join(dir, testpki.ClientCertFile), filepath.Join(dir, testpki.ClientKeyFile)
 }
 
 func TestKafkaSecuritySettings(t *testing.T) {
@@ -54,11 +31,7 @@ func TestKafkaSecuritySettings(t *testing.T) {
 	env.KafkaTLSServerName = "kafka.internal"
 	env.KafkaSASLMechanism = "scram-sha-512"
 	env.KafkaSASLUsername, env.KafkaSASLPassword = "bridge", "pw"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec := cfg.KafkaSecurity
+	sec := validated(t, env).KafkaSecurity
 	want := config.TLSFiles{CAFile: cert, CertFile: cert, KeyFile: key, ServerName: "kafka.internal"}
 	if sec.TLS == nil || *sec.TLS != want {
 		t.Errorf("TLS = %+v, want %+v", sec.TLS, want)
@@ -72,10 +45,7 @@ func TestKafkaSecuritySettings(t *testing.T) {
 	env.KafkaOAuthTokenURL, env.KafkaOAuthClientID, env.KafkaOAuthClientSecret = "https://idp/token", "client", "cs"
 	env.KafkaOAuthScopes = "kafka, read"
 	env.KafkaOAuthExtensions = "logicalCluster=lkc-1,identityPoolId=pool-2"
-	cfg, err = env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := validated(t, env)
 	o := cfg.KafkaSecurity.SASL.OAuth
 	if o.TokenURL != "https://idp/token" || o.ClientID != "client" || strings.Join(o.Scopes, " ") != "kafka read" ||
 		o.Extensions["logicalCluster"] != "lkc-1" || o.Extensions["identityPoolId"] != "pool-2" || cfg.KafkaSecurity.TLS != nil {
@@ -83,7 +53,7 @@ func TestKafkaSecuritySettings(t *testing.T) {
 	}
 
 	// Plaintext without SASL is the zero value.
-	cfg, err = valid().Validate()
+	cfg, err := valid().Validate()
 	if err != nil || cfg.KafkaSecurity.TLS != nil || cfg.KafkaSecurity.SASL.Mechanism != config.SASLNone {
 		t.Errorf("defaults: %+v, %v", cfg.KafkaSecurity, err)
 	}
@@ -150,11 +120,7 @@ func TestUpstreamSettings(t *testing.T) {
 	env.AnalyticsCAFile, env.AnalyticsCertFile, env.AnalyticsKeyFile = cert, cert, key
 	env.AnalyticsHeaders = "x-tenant=acme, X-Trace = on=1"
 	env.HTTPSProxy, env.NoProxy = "proxy.internal:3128", "kafka.internal,.corp"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := cfg.Upstream
+	up := validated(t, env).Upstream
 	if up.TLS != (config.TLSFiles{CAFile: cert, CertFile: cert, KeyFile: key}) {
 		t.Errorf("TLS = %+v", up.TLS)
 	}
