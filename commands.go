@@ -53,7 +53,7 @@ by and takes over again from the new position.
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	adm, err := admin.New(cfg)
+	adm, err := admin.New(cfg, sources.Kind(cfg))
 	if err != nil {
 		fmt.Fprintf(stderr, "checkpoint: %v\n", err)
 		return exitFailure
@@ -142,7 +142,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	code := exitOK
-	adm, err := admin.New(cfg)
+	adm, err := admin.New(cfg, sources.Kind(cfg))
 	if err != nil {
 		fmt.Fprintf(stdout, "failed  kafka: %v\n", err)
 		return exitFailure

@@ -100,4 +100,4 @@ func (b *Bridge) observeInFlight(tr *tracker) {
 
 // Admin returns the operator's view of this bridge's checkpoint, sharing
 // its Kafka connections (for the read-only /checkpoint endpoint).
-func (b *Bridge) Admin() *admin.Admin { return admin.Shared(b.cfg, b.client, b.store) }
+func (b *Bridge) Admin() *admin.Admin { return admin.Shared(b.cfg, b.src.Name(), b.client, b.store) }

@@ -12,6 +12,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // TestCheckpointCommands moves the position the way an operator does: set
@@ -22,7 +23,7 @@ import (
 func TestCheckpointCommands(t *testing.T) {
 	start := time.Now().UTC()
 	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	adm, err := admin.New(h.config())
+	adm, err := admin.New(h.config(), sources.Kind(h.config()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +92,13 @@ func TestCheckpointCommands(t *testing.T) {
 	adm.Handler().ServeHTTP(gone, httptest.NewRequest(http.MethodGet, "/checkpoint", nil))
 	if gone.Code != http.StatusNotFound {
 		t.Errorf("GET /checkpoint after reset: %d, want 404", gone.Code)
+	}
+	// A position set where there is none is the configured source's.
+	if _, err := adm.Set(ctx, start, false); err != nil {
+		t.Fatalf("set after reset: %v", err)
+	}
+	if got, err := adm.Show(ctx); err != nil || got.Source != "websocket" || !got.Since.Equal(start) {
+		t.Errorf("show after set on nothing: %+v, %v", got, err)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 var crashLoopFor = flag.Duration("crash-loop", 60*time.Second, "how long TestCrashLoopRecovers SIGKILLs the bridge")
@@ -234,14 +235,7 @@ func TestStopWhileAnEpochBegins(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("the bridge never sent InitProducerID")
 	}
-	first.cancel()
-	var err error
-	select {
-	case err = <-first.done:
-		first.done <- err
-	case <-time.After(waitLimit):
-		t.Fatal("the bridge did not stop while its InitProducerID was held")
-	}
+	err := first.stop(t)
 	close(release)
 	if err != nil {
 		t.Fatalf("stopping while the epoch began: Run returned %v, want nil", err)
@@ -259,7 +253,7 @@ func TestStopWhileAnEpochBegins(t *testing.T) {
 func TestStopWhileACheckpointIsUnanswered(t *testing.T) {
 	k := embeddedCluster(t)
 	h := newHarnessOn(t, k, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, nil)
-	adm, err := admin.New(h.config())
+	adm, err := admin.New(h.config(), sources.Kind(h.config()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,15 +271,8 @@ func TestStopWhileACheckpointIsUnanswered(t *testing.T) {
 	// A commit now resends its appended but unanswered checkpoint batch.
 	r.cancel()
 	faulting.Store(false)
-	var runErr error
-	select {
-	case runErr = <-r.done:
-		r.done <- runErr
-	case <-time.After(waitLimit):
-		t.Fatal("the bridge did not stop")
-	}
-	if runErr != nil {
-		t.Fatalf("stop: %v", runErr)
+	if err := r.stop(t); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 	pos, err := adm.Show(t.Context())
 	if err != nil || !pos.Stopped {

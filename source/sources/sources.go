@@ -16,3 +16,7 @@ import (
 func New(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (source.Source, error) {
 	return websocket.New(websocket.Options{Config: cfg, Logger: log, Registry: reg})
 }
+
+// Kind is the kind of source the configuration names, as checkpoints
+// record it.
+func Kind(config.Config) string { return websocket.Name }

@@ -30,25 +30,27 @@ var ErrNoCheckpoint = errors.New("no checkpoint for this bridge name")
 // Admin reads and moves one bridge name's checkpoint.
 type Admin struct {
 	cfg    config.Config
+	source string // the kind of source, for a position set where none was
 	client *kafka.Client
 	store  *checkpoint.Store
 	now    func() time.Time
 }
 
-// New returns an Admin for cfg (it connects on first use). It fails
-// when a certificate or key file named by the configuration cannot be used.
-func New(cfg config.Config) (*Admin, error) {
+// New returns an Admin for cfg, whose source is of the given kind (it
+// connects on first use). It fails when a certificate or key file named by
+// the configuration cannot be used.
+func New(cfg config.Config, source string) (*Admin, error) {
 	client, err := sink.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Admin{cfg: cfg, client: client, store: checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName), now: time.Now}, nil
+	return &Admin{cfg: cfg, source: source, client: client, store: checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName), now: time.Now}, nil
 }
 
 // Shared returns an Admin on an existing client and store (a running
 // bridge's, for the read-only /checkpoint endpoint).
-func Shared(cfg config.Config, client *kafka.Client, store *checkpoint.Store) *Admin {
-	return &Admin{cfg: cfg, client: client, store: store, now: time.Now}
+func Shared(cfg config.Config, source string, client *kafka.Client, store *checkpoint.Store) *Admin {
+	return &Admin{cfg: cfg, source: source, client: client, store: store, now: time.Now}
 }
 
 // Show returns the committed checkpoint.
@@ -118,7 +120,7 @@ func (a *Admin) Set(ctx context.Context, since time.Time, force bool) (SetResult
 	}
 	res.Old, res.Found = old, found
 	since = since.UTC()
-	pos := checkpoint.Position{Bridge: a.cfg.BridgeName, Topic: a.cfg.KafkaTopic, Source: old.Source, Since: since, HighWater: since,
+	pos := checkpoint.Position{Bridge: a.cfg.BridgeName, Topic: a.cfg.KafkaTopic, Source: a.source, Since: since, HighWater: since,
 		Written: a.now().UTC(), Writer: "analytics-bridge checkpoint set"}
 	switch {
 	case found && !since.Before(old.Since):
