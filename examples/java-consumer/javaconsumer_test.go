@@ -40,8 +40,8 @@ func TestJavaConsumerExactlyOnce(t *testing.T) {
 	t.Run("transactions", func(t *testing.T) {
 		p := pipeline.Start(t, kafkatest.Start(t), sim.Config{Rate: 1000, BatchSize: 20, MaxEvents: 600}, nil)
 		p.WaitDelivered(t)
-		produce(t, p, otherKinds(p)...)
-		abortedCopy(t, p)
+		p.Produce(t, p.OtherKinds()...)
+		p.AbortedCopy(t)
 
 		out := requireExit(t, p, 0, nil)
 		for _, want := range []string{"verdict: exactly once (read_committed)", "records=600", "gap=2", "conversation-detail=1", "lost=0 duplicates=0"} {
@@ -49,7 +49,7 @@ func TestJavaConsumerExactlyOnce(t *testing.T) {
 		}
 
 		// A committed duplicate: the check sees it, unless it deduplicates.
-		produce(t, p, copyOfAnEvent(t, p))
+		p.Produce(t, p.CopyOfAnEvent(t))
 		out = requireExit(t, p, 1, nil)
 		requireContains(t, out, "verdict: NOT exactly once (read_committed)")
 		requireContains(t, out, "duplicates=1")

@@ -1,4 +1,4 @@
-package javaconsumer
+package pipeline
 
 import (
 	"context"
@@ -6,19 +6,17 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/analytics-bridge/analytics-bridge/examples/internal/pipeline"
 )
 
-// Records other writers add to the bridge's topic, so that the example
+// Records other writers add to the bridge's topic, so that an example
 // meets what a consumer can meet: other kinds, copies, aborted writes.
 
 func header(k, v string) kgo.RecordHeader { return kgo.RecordHeader{Key: k, Value: []byte(v)} }
 
-// otherKinds are records a consumer of events must skip: a gap marker, one
+// OtherKinds are records a consumer of events must skip: a gap marker, one
 // written before bridge-record-kind (bridge-gap only), and a kind a later
 // source adds. None of their values is an event.
-func otherKinds(p *pipeline.Pipeline) []*kgo.Record {
+func (p *Pipeline) OtherKinds() []*kgo.Record {
 	name, topic := p.Env.BridgeName, p.Env.KafkaTopic
 	gap := []byte(`{"bridge":"` + name + `","gap_from":"2026-01-01T00:00:00Z","gap_to":"2026-01-01T00:01:00Z","reason":"test"}`)
 	return []*kgo.Record{
@@ -36,11 +34,11 @@ func otherKinds(p *pipeline.Pipeline) []*kgo.Record {
 	}
 }
 
-// copyOfAnEvent is a copy of the first event record of the topic, to the
+// CopyOfAnEvent is a copy of the first event record of the topic, to the
 // same partition: a duplicate as KAFKA_TRANSACTIONS=false can write one.
-func copyOfAnEvent(t *testing.T, p *pipeline.Pipeline) *kgo.Record {
+func (p *Pipeline) CopyOfAnEvent(t testing.TB) *kgo.Record {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), pipeline.WaitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
 	defer cancel()
 	recs, err := p.Cluster.ReadAll(ctx, p.Env.KafkaTopic)
 	if err != nil {
@@ -63,29 +61,29 @@ func copyOfAnEvent(t *testing.T, p *pipeline.Pipeline) *kgo.Record {
 	return nil
 }
 
-// produce writes recs, committed, each to its Partition (0 unless set).
-func produce(t *testing.T, p *pipeline.Pipeline, recs ...*kgo.Record) {
+// Produce writes recs, committed, each to its Partition (0 unless set).
+func (p *Pipeline) Produce(t testing.TB, recs ...*kgo.Record) {
 	t.Helper()
-	cl := client(t, p, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	ctx, cancel := context.WithTimeout(context.Background(), pipeline.WaitLimit)
+	cl := p.client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
 	defer cancel()
 	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatalf("producing test records: %v", err)
 	}
 }
 
-// abortedCopy writes a copy of an event in a transaction and aborts it: a
+// AbortedCopy writes a copy of an event in a transaction and aborts it: a
 // read_committed consumer never sees it (a read_uncommitted one would
 // count a duplicate).
-func abortedCopy(t *testing.T, p *pipeline.Pipeline) {
+func (p *Pipeline) AbortedCopy(t testing.TB) {
 	t.Helper()
-	cl := client(t, p, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.TransactionalID(p.Env.BridgeName+".test-aborted"))
-	ctx, cancel := context.WithTimeout(context.Background(), pipeline.WaitLimit)
+	cl := p.client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.TransactionalID(p.Env.BridgeName+".test-aborted"))
+	ctx, cancel := context.WithTimeout(context.Background(), WaitLimit)
 	defer cancel()
 	if err := cl.BeginTransaction(); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.ProduceSync(ctx, copyOfAnEvent(t, p)).FirstErr(); err != nil {
+	if err := cl.ProduceSync(ctx, p.CopyOfAnEvent(t)).FirstErr(); err != nil {
 		t.Fatalf("producing in a transaction: %v", err)
 	}
 	if err := cl.EndTransaction(ctx, kgo.TryAbort); err != nil {
@@ -93,7 +91,7 @@ func abortedCopy(t *testing.T, p *pipeline.Pipeline) {
 	}
 }
 
-func client(t *testing.T, p *pipeline.Pipeline, opts ...kgo.Opt) *kgo.Client {
+func (p *Pipeline) client(t testing.TB, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(p.Cluster.Brokers...),
