@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,8 @@ const mainClass = "dev.analyticsbridge.example.ExactlyOnceCheck"
 
 // TestJavaConsumerExactlyOnce runs the Java example against what the bridge
 // wrote, and requires its verdict to follow the topic: exactly once as
-// written, not exactly once with a duplicate it does not deduplicate or an
-// event the topic lacks.
+// written, not exactly once with a duplicate it does not deduplicate, an
+// event the topic lacks or an event outside its key's partition.
 func TestJavaConsumerExactlyOnce(t *testing.T) {
 	if strings.TrimSpace(os.Getenv("KAFKA_BROKERS")) == "" {
 		t.Skip("the Java consumer example runs against a real Kafka broker: set KAFKA_BROKERS (integration/kafka/kafka.sh start)")
@@ -62,6 +63,17 @@ func TestJavaConsumerExactlyOnce(t *testing.T) {
 		out = requireExit(t, p, 1, []string{"LEDGER_URL=" + ledger, "KAFKA_TRANSACTIONS=false"})
 		requireContains(t, out, "lost=1 duplicates=0")
 		requireContains(t, out, "lost event seq 999999 id not-in-the-topic")
+
+		// A copy in a partition its key does not hash to (murmur2).
+		parts, err := strconv.Atoi(p.Env.KafkaTopicPartitions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := p.CopyOfAnEvent(t)
+		moved.Partition = (moved.Partition + 1) % int32(parts)
+		p.Produce(t, moved)
+		out = requireExit(t, p, 1, nil)
+		requireContains(t, out, "misplaced=1")
 	})
 
 	t.Run("no transactions", func(t *testing.T) {

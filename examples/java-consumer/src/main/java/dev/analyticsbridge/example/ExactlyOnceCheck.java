@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Reads the bridge's topic as a stream processor should and checks it
@@ -25,7 +26,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *   <li>only records of kind "event" are passed on (gap markers and kinds added later are
  *       skipped; records from before bridge-record-kind are events unless bridge-gap: true);
  *   <li>with KAFKA_TRANSACTIONS=false (or --dedup), events are deduplicated on
- *       bridge-dedup-key within DEDUP_WINDOW_SECONDS of event time.
+ *       bridge-dedup-key within DEDUP_WINDOW_SECONDS of event time;
+ *   <li>each event must be in the partition the Java client's default partitioner (murmur2)
+ *       gives its key.
  * </ul>
  *
  * <p>Settings (environment): KAFKA_BROKERS, KAFKA_TOPIC (analytics.events), BRIDGE_NAME
@@ -67,7 +70,7 @@ public final class ExactlyOnceCheck {
 
     Verdict verdict = new Verdict(Ledger.fetch(ledgerUrl));
     Deduplicator dedupe = dedup ? new Deduplicator(window) : null;
-    consume(brokers, topic, timeout, rec -> {
+    consume(brokers, topic, timeout, (rec, partitions) -> {
       if (!bridge.equals(BridgeRecords.header(rec.headers(), BridgeRecords.NAME))) {
         verdict.skip("other-bridge");
         return;
@@ -86,7 +89,9 @@ public final class ExactlyOnceCheck {
         }
       }
       String recordKey = rec.key() == null ? "" : new String(rec.key(), java.nio.charset.StandardCharsets.UTF_8);
-      verdict.delivered(rec.partition(), rec.offset(), recordKey, key, rec.value());
+      // The bridge partitions as this client's default partitioner does.
+      int want = rec.key() == null ? rec.partition() : Utils.toPositive(Utils.murmur2(rec.key())) % partitions;
+      verdict.delivered(rec.partition(), want, rec.offset(), recordKey, key, rec.value());
     });
     verdict.finish();
 
@@ -103,7 +108,7 @@ public final class ExactlyOnceCheck {
   }
 
   interface Handler {
-    void accept(ConsumerRecord<byte[], byte[]> rec);
+    void accept(ConsumerRecord<byte[], byte[]> rec, int partitions);
   }
 
   /** Reads every partition of topic from its start to the end offsets found now. */
@@ -142,7 +147,7 @@ public final class ExactlyOnceCheck {
         ConsumerRecords<byte[], byte[]> recs = c.poll(Duration.ofMillis(500));
         for (ConsumerRecord<byte[], byte[]> r : recs) {
           if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-            handle.accept(r);
+            handle.accept(r, parts.size());
           }
         }
       }

@@ -8,8 +8,8 @@ import java.util.TreeMap;
 
 /**
  * Compares the events a consumer delivered with the ledger: every ledger
- * event exactly once, with its exact bytes, and per record key in ledger
- * order within a partition. The same rules as the Go tests' verify package.
+ * event exactly once, with its exact bytes, in the partition murmur2 gives
+ * its key, and per record key in ledger order within a partition. The same rules as the Go tests' verify package.
  */
 public final class Verdict {
   private final Map<String, Ledger.Entry> byId = new HashMap<>();
@@ -23,6 +23,7 @@ public final class Verdict {
   private int unknown;
   private int mismatched;
   private int outOfOrder;
+  private int misplaced;
   private int deduplicated;
   private int lost = -1;
 
@@ -44,8 +45,12 @@ public final class Verdict {
   }
 
   /** An event the consumer passed on, in partition order. */
-  public void delivered(int partition, long offset, String recordKey, String dedupKey, byte[] value) {
+  public void delivered(int partition, int keyPartition, long offset, String recordKey, String dedupKey, byte[] value) {
     records++;
+    if (partition != keyPartition) {
+      misplaced++;
+      example("record key %s in partition %d, not %d as murmur2 puts it", recordKey, partition, keyPartition);
+    }
     int n = count.merge(dedupKey, 1, Integer::sum);
     Ledger.Entry want = byId.get(dedupKey);
     if (want == null) {
@@ -84,7 +89,7 @@ public final class Verdict {
   }
 
   public boolean exactlyOnce() {
-    return lost == 0 && duplicates == 0 && unknown == 0 && mismatched == 0 && outOfOrder == 0;
+    return lost == 0 && duplicates == 0 && unknown == 0 && mismatched == 0 && outOfOrder == 0 && misplaced == 0;
   }
 
   private void example(String format, Object... args) {
@@ -100,7 +105,7 @@ public final class Verdict {
   @Override
   public String toString() {
     return String.format(
-        "events=%d records=%d lost=%d duplicates=%d unknown=%d mismatched=%d out_of_order=%d deduplicated=%d skipped=%s",
-        events, records, lost, duplicates, unknown, mismatched, outOfOrder, deduplicated, skipped);
+        "events=%d records=%d lost=%d duplicates=%d unknown=%d mismatched=%d out_of_order=%d misplaced=%d deduplicated=%d skipped=%s",
+        events, records, lost, duplicates, unknown, mismatched, outOfOrder, misplaced, deduplicated, skipped);
   }
 }
