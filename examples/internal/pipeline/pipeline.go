@@ -20,6 +20,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // WaitLimit bounds every wait; generous, because CI machines are loaded.
@@ -54,7 +55,11 @@ func Start(t testing.TB, c *kafkatest.Cluster, sc sim.Config, tweak func(*config
 		t.Fatalf("bridge configuration: %v", err)
 	}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	b, err := bridge.New(bridge.Options{Config: cfg, Logger: log})
+	src, err := sources.New(cfg, log, nil)
+	if err != nil {
+		t.Fatalf("sources.New: %v", err)
+	}
+	b, err := bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log})
 	if err != nil {
 		t.Fatalf("bridge.New: %v", err)
 	}
