@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,8 +18,8 @@ import (
 // whether to take over, so Load must return the last committed position
 // at once instead of waiting for the transaction's timeout.
 func TestLoadIsNotHeldByAnOpenTransaction(t *testing.T) {
-	client := kafkatest.Start(t).Client()
-	brokers := strings.Split(client.Addr.String(), ",")
+	cluster := kafkatest.Start(t)
+	client := cluster.Client()
 	topic := fmt.Sprintf("checkpoints-open-txn-%d", time.Now().UnixNano())
 	ctx := t.Context()
 	store := checkpoint.NewStore(client, topic, "b")
@@ -31,7 +30,7 @@ func TestLoadIsNotHeldByAnOpenTransaction(t *testing.T) {
 	if err := store.Save(ctx, committed); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.TransactionalID(topic), kgo.DefaultProduceTopic(topic),
+	tx, err := kgo.NewClient(kgo.SeedBrokers(cluster.Brokers...), kgo.TransactionalID(topic), kgo.DefaultProduceTopic(topic),
 		kgo.TransactionTimeout(time.Minute))
 	if err != nil {
 		t.Fatal(err)

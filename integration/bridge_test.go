@@ -2,14 +2,12 @@ package integration_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
@@ -230,20 +228,14 @@ func (h *harness) stopUntilSinceExpires() {
 func TestStaleSinceStopsWithAClearError(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 200, Retention: 2 * time.Second, HeartbeatInterval: 200 * time.Millisecond}, nil)
 	h.stopUntilSinceExpires()
-	second := h.start()
-	select {
-	case err := <-second.done:
-		second.done <- err
-		if err == nil || !errorsIs(err, websocket.ErrSinceTooOld) {
-			t.Fatalf("Run = %v, want ErrSinceTooOld", err)
+	err := h.start().ended(t, "bridge kept running on a since the upstream cannot serve")
+	if err == nil || !errorsIs(err, websocket.ErrSinceTooOld) {
+		t.Fatalf("Run = %v, want ErrSinceTooOld", err)
+	}
+	for _, want := range []string{"ON_STALE_SINCE=resume-now", "BRIDGE_NAME"} {
+		if !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("error does not tell the operator about %s: %v", want, err)
 		}
-		for _, want := range []string{"ON_STALE_SINCE=resume-now", "BRIDGE_NAME"} {
-			if !bytes.Contains([]byte(err.Error()), []byte(want)) {
-				t.Errorf("error does not tell the operator about %s: %v", want, err)
-			}
-		}
-	case <-time.After(waitLimit):
-		t.Fatal("bridge kept running on a since the upstream cannot serve")
 	}
 }
 
@@ -274,13 +266,10 @@ func TestMetricsAndHealthInBothModes(t *testing.T) {
 				e.KafkaTransactions = transactions
 			})
 			reg := prometheus.NewRegistry()
-			b := newBridge(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), reg)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- b.Run(ctx) }()
+			r := h.startWith(reg)
+			b := r.b
 			defer func() {
-				cancel()
-				if err := <-done; err != nil {
+				if err := r.stop(t); err != nil {
 					t.Errorf("Run: %v", err)
 				}
 			}()

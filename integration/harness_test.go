@@ -109,9 +109,15 @@ type running struct {
 // start runs a bridge until stop (or the test's end).
 func (h *harness) start() *running {
 	h.t.Helper()
+	return h.startWith(nil)
+}
+
+// startWith is start with the bridge's metrics registered in reg.
+func (h *harness) startWith(reg prometheus.Registerer) *running {
+	h.t.Helper()
 	cfg := h.config()
 	log := zerolog.New(zerolog.NewTestWriter(h.t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	b := newBridge(h.t, cfg, log, nil)
+	b := newBridge(h.t, cfg, log, reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{b: b, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- b.Run(ctx) }()
@@ -123,22 +129,34 @@ func (h *harness) start() *running {
 func (r *running) stop(t testing.TB) error {
 	t.Helper()
 	r.cancel()
-	select {
-	case err := <-r.done:
-		r.done <- err // for stopQuietly
-		return err
-	case <-time.After(waitLimit):
-		t.Fatal("bridge did not stop")
-		return nil
+	return r.ended(t, "bridge did not stop")
+}
+
+// ended waits for Run to return and gives its result; the test fails with
+// why when Run is still going after waitLimit.
+func (r *running) ended(t testing.TB, why string) error {
+	t.Helper()
+	returned, err := r.wait()
+	if !returned {
+		t.Fatal(why)
 	}
+	return err
 }
 
 func (r *running) stopQuietly() {
 	r.cancel()
+	_, _ = r.wait()
+}
+
+// wait waits up to waitLimit for Run to return and gives its result,
+// which stays in done for the next wait.
+func (r *running) wait() (returned bool, err error) {
 	select {
 	case err := <-r.done:
 		r.done <- err
+		return true, err
 	case <-time.After(waitLimit):
+		return false, nil
 	}
 }
 

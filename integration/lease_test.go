@@ -67,18 +67,12 @@ func TestConfigurationErrorsNameTheVariable(t *testing.T) {
 	h := newHarness(t, sim.Config{Rate: 10, MaxEvents: 10}, func(e *config.Env) {
 		e.KafkaCreateTopics = "false"
 	})
-	r := h.start()
-	select {
-	case err := <-r.done:
-		r.done <- err
-		if err == nil || !errorsIs(err, sink.ErrTopicMissing) {
-			t.Fatalf("Run = %v, want ErrTopicMissing", err)
-		}
-		if want := "KAFKA_CREATE_TOPICS"; !contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %s", err, want)
-		}
-	case <-time.After(waitLimit):
-		t.Fatal("bridge ran without its topics")
+	err := h.start().ended(t, "bridge ran without its topics")
+	if err == nil || !errorsIs(err, sink.ErrTopicMissing) {
+		t.Fatalf("Run = %v, want ErrTopicMissing", err)
+	}
+	if want := "KAFKA_CREATE_TOPICS"; !contains(err.Error(), want) {
+		t.Errorf("error %q does not mention %s", err, want)
 	}
 	if n := len(h.sim.Connections()); n != 0 {
 		t.Errorf("bridge connected upstream %d times without a topic to write to", n)
@@ -99,15 +93,8 @@ func TestCorruptCheckpointStopsWithAClearError(t *testing.T) {
 	if err != nil || res.Error != nil {
 		t.Fatalf("writing a corrupt checkpoint: %v %v", err, res)
 	}
-	r := h.start()
-	select {
-	case err := <-r.done:
-		r.done <- err
-		if !errorsIs(err, checkpoint.ErrCorrupt) || !contains(err.Error(), "BRIDGE_NAME") {
-			t.Fatalf("Run = %v, want ErrCorrupt with advice", err)
-		}
-	case <-time.After(waitLimit):
-		t.Fatal("bridge ran on a corrupt checkpoint")
+	if err := h.start().ended(t, "bridge ran on a corrupt checkpoint"); !errorsIs(err, checkpoint.ErrCorrupt) || !contains(err.Error(), "BRIDGE_NAME") {
+		t.Fatalf("Run = %v, want ErrCorrupt with advice", err)
 	}
 	if n := len(h.sim.Connections()); n != 0 {
 		t.Errorf("bridge connected upstream %d times without a position", n)

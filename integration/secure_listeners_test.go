@@ -37,6 +37,8 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
 )
 
 // secureTimeout bounds each test's broker calls.
@@ -88,13 +90,9 @@ func loadSecureEnv(t *testing.T) *secureEnv {
 // client certificate.
 func tlsConfig(t *testing.T, caFile, certFile, keyFile string) *tls.Config {
 	t.Helper()
-	pem, err := os.ReadFile(caFile)
+	roots, err := testpki.CertPool(caFile)
 	if err != nil {
 		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		t.Fatalf("%s: no certificate", caFile)
 	}
 	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	if certFile != "" {
@@ -282,9 +280,7 @@ func TestSecureSASLRejectsBadCredentials(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := e.saslClient(t, c.mech).Ping(secureCtx(t))
-			if !errors.Is(err, kerr.SaslAuthenticationFailed) {
-				t.Fatalf("got %v, want %v", err, kerr.SaslAuthenticationFailed)
-			}
+			requireDenied(t, err, kerr.SaslAuthenticationFailed)
 			t.Logf("rejected as expected: %v", err)
 		})
 	}
@@ -350,44 +346,39 @@ func TestSecureNoACLUserIsDenied(t *testing.T) {
 			t.Fatalf("noacl must authenticate: %v", err)
 		}
 	})
+	// request sends req as the user without ACLs: the answer, not the
+	// exchange, must carry the refusal.
+	request := func(t *testing.T, req kmsg.Request) kmsg.Response {
+		t.Helper()
+		res, err := noacl().Request(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
 	t.Run("metadata", func(t *testing.T) {
 		req := kmsg.NewPtrMetadataRequest()
 		rt := kmsg.NewMetadataRequestTopic()
 		rt.Topic = kmsg.StringPtr(topic)
 		req.Topics = append(req.Topics, rt)
-		res, err := req.RequestWith(ctx, noacl())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := kerr.ErrorForCode(res.Topics[0].ErrorCode); !errors.Is(err, kerr.TopicAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TopicAuthorizationFailed)
-		}
+		res := request(t, req).(*kmsg.MetadataResponse)
+		requireDenied(t, kerr.ErrorForCode(res.Topics[0].ErrorCode), kerr.TopicAuthorizationFailed)
 	})
 	t.Run("produce", func(t *testing.T) {
 		err := noacl(kgo.DisableIdempotentWrite()).ProduceSync(ctx, rec()).FirstErr()
-		if !errors.Is(err, kerr.TopicAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TopicAuthorizationFailed)
-		}
+		requireDenied(t, err, kerr.TopicAuthorizationFailed)
 	})
 	t.Run("idempotent produce", func(t *testing.T) {
 		// The client looks the topic up before it asks for a producer ID.
-		err := noacl().ProduceSync(ctx, rec()).FirstErr()
-		if !errors.Is(err, kerr.TopicAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TopicAuthorizationFailed)
-		}
+		requireDenied(t, noacl().ProduceSync(ctx, rec()).FirstErr(), kerr.TopicAuthorizationFailed)
 	})
 	t.Run("init producer id", func(t *testing.T) {
 		// Without a transactional ID it needs IDEMPOTENT_WRITE on the
 		// cluster (or WRITE on some topic).
 		req := kmsg.NewPtrInitProducerIDRequest()
 		req.TransactionTimeoutMillis = -1
-		res, err := req.RequestWith(ctx, noacl())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := kerr.ErrorForCode(res.ErrorCode); !errors.Is(err, kerr.ClusterAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.ClusterAuthorizationFailed)
-		}
+		res := request(t, req).(*kmsg.InitProducerIDResponse)
+		requireDenied(t, kerr.ErrorForCode(res.ErrorCode), kerr.ClusterAuthorizationFailed)
 	})
 	t.Run("transactional produce", func(t *testing.T) {
 		cl := noacl(kgo.TransactionalID(topic + "-txn"))
@@ -395,14 +386,10 @@ func TestSecureNoACLUserIsDenied(t *testing.T) {
 		if err == nil {
 			err = cl.ProduceSync(ctx, rec()).FirstErr()
 		}
-		if !errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TransactionalIDAuthorizationFailed)
-		}
+		requireDenied(t, err, kerr.TransactionalIDAuthorizationFailed)
 	})
 	t.Run("create topic", func(t *testing.T) {
-		if err := tryCreateTopic(ctx, noacl(), topic+"-noacl"); !errors.Is(err, kerr.TopicAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TopicAuthorizationFailed)
-		}
+		requireDenied(t, tryCreateTopic(ctx, noacl(), topic+"-noacl"), kerr.TopicAuthorizationFailed)
 	})
 	t.Run("describe acls", func(t *testing.T) {
 		req := kmsg.NewPtrDescribeACLsRequest()
@@ -410,35 +397,31 @@ func TestSecureNoACLUserIsDenied(t *testing.T) {
 		req.ResourcePatternType = kmsg.ACLResourcePatternTypeAny
 		req.Operation = kmsg.ACLOperationAny
 		req.PermissionType = kmsg.ACLPermissionTypeAny
-		res, err := req.RequestWith(ctx, noacl())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := kerr.ErrorForCode(res.ErrorCode); !errors.Is(err, kerr.ClusterAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.ClusterAuthorizationFailed)
-		}
+		res := request(t, req).(*kmsg.DescribeACLsResponse)
+		requireDenied(t, kerr.ErrorForCode(res.ErrorCode), kerr.ClusterAuthorizationFailed)
 	})
 	t.Run("find group coordinator", func(t *testing.T) {
 		req := kmsg.NewPtrFindCoordinatorRequest()
 		req.CoordinatorKeys = []string{topic + "-group"}
-		res, err := req.RequestWith(ctx, noacl())
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := request(t, req).(*kmsg.FindCoordinatorResponse)
 		if len(res.Coordinators) != 1 {
 			t.Fatalf("%d coordinators in the answer", len(res.Coordinators))
 		}
-		if err := kerr.ErrorForCode(res.Coordinators[0].ErrorCode); !errors.Is(err, kerr.GroupAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.GroupAuthorizationFailed)
-		}
+		requireDenied(t, kerr.ErrorForCode(res.Coordinators[0].ErrorCode), kerr.GroupAuthorizationFailed)
 	})
 	t.Run("other JWT subject", func(t *testing.T) {
 		cl := e.saslClient(t, e.oauth(t, "not-"+e.oauthSubject), kgo.DisableIdempotentWrite())
 		if err := cl.Ping(ctx); err != nil {
 			t.Fatalf("any unsecured JWT must authenticate: %v", err)
 		}
-		if err := cl.ProduceSync(ctx, rec()).FirstErr(); !errors.Is(err, kerr.TopicAuthorizationFailed) {
-			t.Fatalf("got %v, want %v", err, kerr.TopicAuthorizationFailed)
-		}
+		requireDenied(t, cl.ProduceSync(ctx, rec()).FirstErr(), kerr.TopicAuthorizationFailed)
 	})
+}
+
+// requireDenied fails the test unless err is the refusal want.
+func requireDenied(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("got %v, want %v", err, want)
+	}
 }

@@ -227,13 +227,9 @@ func readerTLS(t *testing.T, pki pkiFiles, withCert bool) kgo.Opt {
 
 func caPool(t *testing.T, file string) *x509.CertPool {
 	t.Helper()
-	pem, err := os.ReadFile(file)
+	pool, err := testpki.CertPool(file)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("%s holds no certificate", file)
 	}
 	return pool
 }

@@ -235,7 +235,8 @@ func TestStopWhileAnEpochBegins(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("the bridge never sent InitProducerID")
 	}
-	err := first.stop(t)
+	first.cancel()
+	err := first.ended(t, "the bridge did not stop while its InitProducerID was held")
 	close(release)
 	if err != nil {
 		t.Fatalf("stopping while the epoch began: Run returned %v, want nil", err)

@@ -153,31 +153,29 @@ func pinCorpus(n int) [][]byte {
 			"9223372036854775807", "1795860930123", "1e999", "2.5E-10", "100", "3.14159265358979323846")
 	}
 	ws := func() string { return pick("", "", "", " ", "\n", "\t", "\r\n  ") }
+	// container writes open, up to most-1 items separated by commas, then
+	// close; the draws happen in that order.
+	container := func(open string, most int, item, close func() string) string {
+		var b strings.Builder
+		b.WriteString(open + ws())
+		for i := range next(most) {
+			if i > 0 {
+				b.WriteString("," + ws())
+			}
+			b.WriteString(item())
+		}
+		b.WriteString(close())
+		return b.String()
+	}
 	var value func(depth int) string
 	value = func(depth int) string {
 		switch k := next(10); {
 		case k < 3 && depth < 6:
-			var b strings.Builder
-			b.WriteString("{" + ws())
-			for i := range next(6) {
-				if i > 0 {
-					b.WriteString("," + ws())
-				}
-				b.WriteString(`"` + keys[next(len(keys))] + `"` + ws() + ":" + ws() + value(depth+1) + ws())
-			}
-			b.WriteString("}")
-			return b.String()
+			member := func() string { return `"` + keys[next(len(keys))] + `"` + ws() + ":" + ws() + value(depth+1) + ws() }
+			return container("{", 6, member, func() string { return "}" })
 		case k < 4 && depth < 6:
-			var b strings.Builder
-			b.WriteString("[" + ws())
-			for i := range next(4) {
-				if i > 0 {
-					b.WriteString("," + ws())
-				}
-				b.WriteString(value(depth + 1))
-			}
-			b.WriteString(ws() + "]")
-			return b.String()
+			element := func() string { return value(depth + 1) }
+			return container("[", 4, element, func() string { return ws() + "]" })
 		case k < 6:
 			return str()
 		case k < 8:

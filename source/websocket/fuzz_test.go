@@ -197,25 +197,26 @@ func checkDecoded(t *testing.T, d decoder, frame []byte, got decodedFrame) {
 	if got.control != wantControl {
 		t.Errorf("control = %v, want %v", got.control, wantControl)
 	}
+	// place finds raw in the frame, after prev (the start of the one handed
+	// over before it), and returns its start.
 	var gotSpans [][2]int
+	place := func(what string, i int, raw []byte, prev int) int {
+		t.Helper()
+		span := windowIn(t, frame, raw, fmt.Sprintf("%s %d", what, i))
+		if span[0] <= prev {
+			t.Errorf("%s %d out of frame order", what, i)
+		}
+		gotSpans = append(gotSpans, span)
+		return span[0]
+	}
 	prev := -1
 	for i, ev := range got.events {
-		span := windowIn(t, frame, ev.Raw, fmt.Sprintf("event %d", i))
-		if span[0] <= prev {
-			t.Errorf("event %d out of frame order", i)
-		}
-		prev = span[0]
-		gotSpans = append(gotSpans, span)
+		prev = place("event", i, ev.Raw, prev)
 		checkEvent(t, d, ev)
 	}
 	prev = -1
 	for i, r := range got.rejects {
-		span := windowIn(t, frame, r.Raw, fmt.Sprintf("reject %d", i))
-		if span[0] <= prev {
-			t.Errorf("reject %d out of frame order", i)
-		}
-		prev = span[0]
-		gotSpans = append(gotSpans, span)
+		prev = place("reject", i, r.Raw, prev)
 		if r.Reason == "" {
 			t.Errorf("reject %d has no reason", i)
 		}

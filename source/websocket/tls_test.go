@@ -280,15 +280,8 @@ func TestUpstreamPrivateCA(t *testing.T) {
 		if !errors.As(err, &unknown) {
 			t.Fatalf("dial: %v, want an x509 unknown authority error", err)
 		}
-		for _, want := range []string{
-			"the upstream's TLS certificate is not trusted: set ANALYTICS_CA_FILE",
-			"x509: certificate signed by unknown authority",
-		} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
-			}
-		}
-		t.Logf("an operator reads: %v", err)
+		requireSays(t, err, "the upstream's TLS certificate is not trusted: set ANALYTICS_CA_FILE",
+			"x509: certificate signed by unknown authority")
 	})
 }
 
@@ -314,15 +307,8 @@ func TestUpstreamMutualTLS(t *testing.T) {
 		if err == nil {
 			t.Fatal("dial succeeded without a client certificate")
 		}
-		for _, want := range []string{
-			"the upstream requires a TLS client certificate: set ANALYTICS_TLS_CERT_FILE and ANALYTICS_TLS_KEY_FILE",
-			"remote error: tls: certificate required",
-		} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
-			}
-		}
-		t.Logf("an operator reads: %v", err)
+		requireSays(t, err, "the upstream requires a TLS client certificate: set ANALYTICS_TLS_CERT_FILE and ANALYTICS_TLS_KEY_FILE",
+			"remote error: tls: certificate required")
 	})
 }
 
@@ -364,6 +350,18 @@ func TestUpstreamClientCertificateRotation(t *testing.T) {
 			t.Errorf("handshake %d presented %v, want CN=%s serial %d", i+1, peerName(peer), want.cn, want.serial)
 		}
 	}
+}
+
+// requireSays checks that err says each of wants, and logs it as an
+// operator reads it.
+func requireSays(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	t.Logf("an operator reads: %v", err)
 }
 
 func peerName(c *x509.Certificate) string {
@@ -414,10 +412,7 @@ func TestUpstreamOAuth2EndpointSharesTheTransport(t *testing.T) {
 		if !errors.Is(err, errTokenFetch) || !errors.As(err, &unknown) {
 			t.Fatalf("dial: %v, want a token failure for an unknown authority", err)
 		}
-		if want := "the OAuth2 endpoint's TLS certificate is not trusted: set ANALYTICS_CA_FILE"; !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
-		}
-		t.Logf("an operator reads: %v", err)
+		requireSays(t, err, "the OAuth2 endpoint's TLS certificate is not trusted: set ANALYTICS_CA_FILE")
 	})
 }
 

@@ -141,10 +141,9 @@ func TestSendTimedStamps(t *testing.T) {
 	if n := <-done; n < len(ids) {
 		t.Errorf("GenerateSendTimed reports %d events, the client got %d", n, len(ids))
 	}
-	// Generous for a loaded CI machine; on an idle one it is about 1 ms.
-	if worst > 200*time.Millisecond {
-		t.Errorf("an event arrived %s after its stamp", worst)
-	}
+	// How far behind its stamp an event arrives is a measurement, not a
+	// property: on an idle machine about 1 ms, on a loaded one hundreds
+	// (the latency mode reports it; a test must not time it).
 	t.Logf("%d events, the latest %s after its stamp", len(ids), worst)
 	if _, err := srv.GenerateSendTimed(ctx, 0); err == nil {
 		t.Error("rate 0 accepted")
