@@ -113,6 +113,7 @@ type Env struct {
 	KafkaOAuthClientSecret  string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET" desc:"OAUTHBEARER: client secret (secret; never logged)"`
 	KafkaOAuthSecretFile    string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE" desc:"OAUTHBEARER: file holding the client secret instead of KAFKA_SASL_OAUTH_CLIENT_SECRET"`
 	KafkaOAuthScopes        string `envconfig:"KAFKA_SASL_OAUTH_SCOPES" desc:"OAUTHBEARER: comma-separated scopes (optional)"`
+	KafkaOAuthCAFile        string `envconfig:"KAFKA_SASL_OAUTH_CA_FILE" desc:"OAUTHBEARER: PEM file of CA certificates trusted for an https:// KAFKA_SASL_OAUTH_TOKEN_URL, in addition to the system roots"`
 	KafkaOAuthExtensions    string `envconfig:"KAFKA_SASL_OAUTH_EXTENSIONS" desc:"OAUTHBEARER: SASL extensions as k=v,... (Confluent Cloud: logicalCluster=lkc-...,identityPoolId=pool-...)"`
 
 	AnalyticsCAFile   string `envconfig:"ANALYTICS_CA_FILE" desc:"PEM file of CA certificates trusted for the upstream (wss://) and the OAuth2 endpoint, in addition to the system roots"`

@@ -85,6 +85,11 @@ func explain(err error, cfg config.Config) string {
 	var invalid x509.CertificateInvalidError
 	var notTLS tls.RecordHeaderError
 	switch {
+	case errors.Is(err, ErrTokenFetch) && errors.As(err, &unknownCA):
+		if sasl.OAuth.CAFile != "" {
+			return "the certificate of KAFKA_SASL_OAUTH_TOKEN_URL is not signed by a CA in KAFKA_SASL_OAUTH_CA_FILE or the system roots: set it to the CA that signs the token endpoint's certificate"
+		}
+		return "the certificate of KAFKA_SASL_OAUTH_TOKEN_URL is not signed by a CA the system trusts: set KAFKA_SASL_OAUTH_CA_FILE to the CA that signs it"
 	case errors.As(err, &unknownCA): // also inside a *tls.CertificateVerificationError
 		if cfg.KafkaSecurity.TLS != nil && cfg.KafkaSecurity.TLS.CAFile != "" {
 			return "the broker's certificate is not signed by a CA in KAFKA_TLS_CA_FILE: set it to the CA that signs the cluster's certificates"
