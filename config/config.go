@@ -131,8 +131,8 @@ type Env struct {
 	EventLateness  string `envconfig:"EVENT_LATENESS" default:"2s" group:"common" type:"duration" range:">= 0s" applies:"websocket source" desc:"how late (by event time) an event may arrive; resume replays this much before the checkpoint"`
 	OnStaleSince   string `envconfig:"ON_STALE_SINCE" default:"fail" group:"common" type:"enum" range:"fail, resume-now" applies:"websocket source" desc:"when the upstream cannot replay from the checkpoint (older than its retention): fail, or resume-now (records a gap marker)"`
 
-	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" group:"advanced" type:"duration" range:">= 1ms" applies:"websocket source" desc:"first reconnect delay (doubles per failure, with jitter)"`
-	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" group:"advanced" type:"duration" range:">= 1ms; at least RECONNECT_MIN_BACKOFF" applies:"websocket source" desc:"longest reconnect delay"`
+	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" group:"advanced" type:"duration" range:">= 1ms" applies:"all" desc:"first delay before reconnecting to the upstream, or retrying Kafka after a failed epoch (doubles per failure, with jitter; an upstream Retry-After is honoured)"`
+	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" group:"advanced" type:"duration" range:">= 1ms; at least RECONNECT_MIN_BACKOFF" applies:"all" desc:"longest of those delays"`
 	IdleTimeout         string `envconfig:"IDLE_TIMEOUT" default:"75s" group:"advanced" type:"duration" range:">= 1ms" applies:"websocket source" desc:"reconnect when no frame (event, heartbeat or pong) arrives for this long"`
 	PingInterval        string `envconfig:"PING_INTERVAL" default:"20s" group:"advanced" type:"duration" range:">= 1ms; shorter than IDLE_TIMEOUT" applies:"websocket source" desc:"how often to send {\"message\":\"ping\"} to the upstream"`
 	MaxFrameBytes       string `envconfig:"MAX_FRAME_BYTES" default:"8388608" group:"advanced" type:"bytes" range:"1024..1073741824" applies:"websocket source" desc:"largest upstream frame accepted"`
