@@ -19,16 +19,28 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
-# No .git in the build context: pass the revision in (docker build --build-arg REVISION=$(git rev-parse HEAD) .).
+# No .git in the build context: pass the release version (empty: "dev"),
+# the revision and the build time in; they become the image's OCI labels
+# below and what `analytics-bridge version` prints:
+#   docker build --build-arg VERSION=0.6.0 --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ) -t analytics-bridge:0.6.0 .
+ARG VERSION=
 ARG REVISION=unknown
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -tags nodemo -ldflags="-s -w -X main.revision=${REVISION}" -o /out/analytics-bridge . && \
+    go build -trimpath -tags nodemo -ldflags="-s -w -X main.version=${VERSION} -X main.revision=${REVISION}" -o /out/analytics-bridge . && \
     go build -trimpath -ldflags="-s -w" -o /out/analytics-sim ./integration/cmd/analytics-sim
 
 FROM gcr.io/distroless/static-debian12:nonroot
+# A build argument is scoped to its stage: declared again for the labels.
+ARG VERSION=
+ARG REVISION=unknown
+ARG CREATED=
 LABEL org.opencontainers.image.title="analytics-bridge" \
-      org.opencontainers.image.description="Streams an analytics event WebSocket into Kafka exactly once"
+      org.opencontainers.image.description="Streams an analytics event WebSocket into Kafka exactly once" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
 COPY --from=build /out/analytics-bridge /out/analytics-sim /
 # distroless "nonroot" is uid/gid 65532.
 USER 65532:65532

@@ -117,7 +117,9 @@ func (b *Bridge) Run(ctx context.Context) (err error) {
 		}
 	}()
 	bo := retry.NewBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed)
-	if err := b.retry(ctx, bo, "preparing topics", b.prepareTopics); err != nil {
+	closes := kafkasec.NewAuthCloses(b.cfg, b.client.Transport)
+	prepare := func(ctx context.Context) error { return b.prepareTopics(ctx, closes) }
+	if err := b.retry(ctx, bo, "preparing topics", prepare); err != nil {
 		return err
 	}
 	for fresh := true; ; fresh = false {
@@ -154,12 +156,22 @@ func (b *Bridge) retry(ctx context.Context, bo *retry.Backoff, what string, fn f
 	}
 }
 
-func (b *Bridge) prepareTopics(ctx context.Context) error {
+// prepareTopics reaches Kafka and creates the topics; closes turns a
+// broker that keeps closing the connection during SASL authentication
+// into a refusal.
+func (b *Bridge) prepareTopics(ctx context.Context, closes *kafkasec.AuthCloses) error {
 	// A metadata request first: kafka-go reports why it cannot reach the
 	// cluster (TLS, SASL) only to metadata requests, and answers others,
 	// such as CreateTopics, with BROKER_NOT_AVAILABLE.
-	if _, err := b.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{b.cfg.KafkaTopic}}); err != nil {
-		return fmt.Errorf("reaching Kafka at %s: %w", strings.Join(b.cfg.KafkaBrokers, ","), err)
+	_, err := b.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{b.cfg.KafkaTopic}})
+	if err != nil {
+		err = fmt.Errorf("reaching Kafka at %s: %w", strings.Join(b.cfg.KafkaBrokers, ","), err)
+	}
+	if denied := closes.Observe(ctx, err); denied != nil {
+		return permanent(denied)
+	}
+	if err != nil {
+		return err
 	}
 	if b.cfg.CreateTopics {
 		if err := sink.EnsureTopics(ctx, b.client, b.cfg.TopicPartitions, b.cfg.ReplicationFactor, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic); err != nil {
@@ -169,7 +181,7 @@ func (b *Bridge) prepareTopics(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic, b.cfg.CheckpointTopic)
+	_, err = sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic, b.cfg.CheckpointTopic)
 	// A topic just created (by us or a sibling) can take a moment to show
 	// in metadata; only a topic nobody will create is a dead end.
 	if errors.Is(err, sink.ErrTopicMissing) && !b.cfg.CreateTopics {

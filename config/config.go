@@ -66,83 +66,84 @@ const (
 // string so that a bad value is reported by Load with the variable's name
 // (envconfig stops at the first parse error; we want them all).
 type Env struct {
-	AnalyticsURL       string `envconfig:"ANALYTICS_URL" desc:"upstream WebSocket URL (ws:// or wss://), e.g. wss://api.example.com/api/v2/analytics/events"`
-	AnalyticsToken     string `envconfig:"ANALYTICS_TOKEN" desc:"static bearer token (secret; never logged)"`
-	AnalyticsTokenFile string `envconfig:"ANALYTICS_TOKEN_FILE" desc:"file holding the bearer token, re-read before every connection attempt"`
-	OAuthTokenURL      string `envconfig:"OAUTH_TOKEN_URL" desc:"OAuth2 client-credentials token endpoint (http:// or https://)"`
-	OAuthClientID      string `envconfig:"OAUTH_CLIENT_ID" desc:"OAuth2 client id"`
-	OAuthClientSecret  string `envconfig:"OAUTH_CLIENT_SECRET" desc:"OAuth2 client secret (secret; never logged)"`
-	OAuthSecretFile    string `envconfig:"OAUTH_CLIENT_SECRET_FILE" desc:"file holding the OAuth2 client secret instead of OAUTH_CLIENT_SECRET (a mounted Secret), re-read before each new token"`
-	OAuthScopes        string `envconfig:"OAUTH_SCOPES" desc:"comma-separated OAuth2 scopes (optional)"`
+	AnalyticsURL       string `envconfig:"ANALYTICS_URL" group:"common" type:"url" range:"ws://, wss://" applies:"websocket source" defaultdoc:"(required)" desc:"upstream WebSocket URL (ws:// or wss://), e.g. wss://api.example.com/api/v2/analytics/events"`
+	AnalyticsToken     string `envconfig:"ANALYTICS_TOKEN" group:"common" type:"secret" applies:"websocket source, static token" desc:"static bearer token (secret; never logged)"`
+	AnalyticsTokenFile string `envconfig:"ANALYTICS_TOKEN_FILE" group:"common" type:"file" applies:"websocket source, token file" desc:"file holding the bearer token, re-read before every connection attempt"`
+	OAuthTokenURL      string `envconfig:"OAUTH_TOKEN_URL" group:"common" type:"url" range:"http://, https://" applies:"websocket source, OAuth2 token" desc:"OAuth2 client-credentials token endpoint (http:// or https://)"`
+	OAuthClientID      string `envconfig:"OAUTH_CLIENT_ID" group:"common" type:"string" applies:"websocket source, OAuth2 token" desc:"OAuth2 client id"`
+	OAuthClientSecret  string `envconfig:"OAUTH_CLIENT_SECRET" group:"common" type:"secret" applies:"websocket source, OAuth2 token" desc:"OAuth2 client secret (secret; never logged)"`
+	OAuthSecretFile    string `envconfig:"OAUTH_CLIENT_SECRET_FILE" group:"common" type:"file" applies:"websocket source, OAuth2 token" desc:"file holding the OAuth2 client secret instead of OAUTH_CLIENT_SECRET (a mounted Secret), re-read before each new token"`
+	OAuthScopes        string `envconfig:"OAUTH_SCOPES" group:"advanced" type:"list" applies:"websocket source, OAuth2 token" desc:"comma-separated OAuth2 scopes (optional)"`
 
-	KafkaBrokers         string `envconfig:"KAFKA_BROKERS" desc:"comma-separated host:port list of Kafka bootstrap brokers"`
-	KafkaTopic           string `envconfig:"KAFKA_TOPIC" default:"analytics.events" desc:"topic receiving one record per event"`
-	KafkaDLQTopic        string `envconfig:"KAFKA_DLQ_TOPIC" desc:"dead-letter topic for frames and events that cannot be delivered as events (default <KAFKA_TOPIC>.dlq)"`
-	CheckpointTopic      string `envconfig:"CHECKPOINT_TOPIC" default:"analytics-bridge.checkpoints" desc:"compacted topic holding one resume position per BRIDGE_NAME"`
-	BridgeName           string `envconfig:"BRIDGE_NAME" default:"analytics-bridge" desc:"this bridge's identity: checkpoint key, lease name, transactional id and bridge-name header"`
-	BridgeInstanceID     string `envconfig:"BRIDGE_INSTANCE_ID" desc:"this instance among those sharing BRIDGE_NAME (default: the host name); a restart with the same id takes over at once, another instance waits LEASE_SESSION_TIMEOUT"`
-	KafkaCreateTopics    string `envconfig:"KAFKA_CREATE_TOPICS" default:"true" desc:"create missing topics at start"`
-	KafkaTopicPartitions string `envconfig:"KAFKA_TOPIC_PARTITIONS" default:"3" desc:"partitions of the event and dead-letter topics when the bridge creates them"`
-	KafkaReplication     string `envconfig:"KAFKA_REPLICATION_FACTOR" default:"-1" desc:"replication factor of topics the bridge creates (-1: the broker's default.replication.factor)"`
-	KafkaCompression     string `envconfig:"KAFKA_COMPRESSION" default:"lz4" desc:"record batch compression: none, gzip, snappy, lz4 or zstd"`
-	KafkaBatchSize       string `envconfig:"KAFKA_BATCH_SIZE" default:"1000" desc:"most records in one produce request per partition"`
-	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" desc:"most value bytes in one produce request per partition"`
-	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" desc:"how long, from its first record's arrival, a partial batch waits for more while records pile up behind a request in flight (a backlog); a partition with no request in flight sends at once"`
-	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
-	KafkaMaxInFlightB    string `envconfig:"KAFKA_MAX_IN_FLIGHT_BYTES" default:"16777216" desc:"most bytes (keys, values, headers) of records read but not yet acknowledged; reading pauses at this bound, so memory is about this much plus a constant"`
-	GoMemLimit           string `envconfig:"GOMEMLIMIT" desc:"the Go runtime's soft memory limit, read by the runtime itself (e.g. 100MiB); unset: 2 x KAFKA_MAX_IN_FLIGHT_BYTES + 16 MiB"`
-	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" desc:"how long a batch without a definite answer is resent (same bytes, same sequence) before the epoch ends; also bounds transaction control requests"`
-	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" desc:"client id sent to the brokers"`
-	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
-	KafkaCommitInterval  string `envconfig:"KAFKA_COMMIT_INTERVAL" default:"100ms" desc:"how often a transaction commits; a read_committed consumer sees a record at most this much (plus the commit) after it was written"`
-	KafkaTxnTimeout      string `envconfig:"KAFKA_TRANSACTION_TIMEOUT" default:"60s" desc:"transaction timeout sent to the coordinator; must not exceed the broker's transaction.max.timeout.ms (default 15m)"`
+	KafkaBrokers         string `envconfig:"KAFKA_BROKERS" group:"common" type:"host:port list" applies:"all" defaultdoc:"(required)" desc:"comma-separated host:port list of Kafka bootstrap brokers"`
+	KafkaTopic           string `envconfig:"KAFKA_TOPIC" default:"analytics.events" group:"common" type:"topic" applies:"all" desc:"topic receiving one record per event"`
+	KafkaDLQTopic        string `envconfig:"KAFKA_DLQ_TOPIC" group:"common" type:"topic" applies:"all" defaultdoc:"<KAFKA_TOPIC>.dlq" desc:"dead-letter topic for frames and events that cannot be delivered as events (default <KAFKA_TOPIC>.dlq)"`
+	CheckpointTopic      string `envconfig:"CHECKPOINT_TOPIC" default:"analytics-bridge.checkpoints" group:"common" type:"topic" applies:"all" desc:"compacted topic holding one resume position per BRIDGE_NAME"`
+	BridgeName           string `envconfig:"BRIDGE_NAME" default:"analytics-bridge" group:"common" type:"string" applies:"all" desc:"this bridge's identity: checkpoint key, lease name, transactional id and bridge-name header"`
+	BridgeInstanceID     string `envconfig:"BRIDGE_INSTANCE_ID" group:"common" type:"string" applies:"all" defaultdoc:"the host name" desc:"this instance among those sharing BRIDGE_NAME (default: the host name); a restart with the same id takes over at once, another instance waits LEASE_SESSION_TIMEOUT"`
+	KafkaCreateTopics    string `envconfig:"KAFKA_CREATE_TOPICS" default:"true" group:"common" type:"bool" range:"true, false" applies:"all" desc:"create missing topics at start"`
+	KafkaTopicPartitions string `envconfig:"KAFKA_TOPIC_PARTITIONS" default:"3" group:"common" type:"int" range:"1..100000" applies:"KAFKA_CREATE_TOPICS=true" desc:"partitions of the event and dead-letter topics when the bridge creates them"`
+	KafkaReplication     string `envconfig:"KAFKA_REPLICATION_FACTOR" default:"-1" group:"common" type:"int" range:"-1, 1..32767" applies:"KAFKA_CREATE_TOPICS=true" desc:"replication factor of topics the bridge creates (-1: the broker's default.replication.factor)"`
+	KafkaCompression     string `envconfig:"KAFKA_COMPRESSION" default:"lz4" group:"advanced" type:"enum" range:"none, gzip, snappy, lz4, zstd" applies:"all" desc:"record batch compression: none, gzip, snappy, lz4 or zstd"`
+	KafkaBatchSize       string `envconfig:"KAFKA_BATCH_SIZE" default:"1000" group:"advanced" type:"int" range:"1..1000000" applies:"all" desc:"most records in one produce request per partition"`
+	KafkaBatchBytes      string `envconfig:"KAFKA_BATCH_BYTES" default:"1048576" group:"advanced" type:"bytes" range:"1024..1073741824" applies:"all" desc:"most value bytes in one produce request per partition"`
+	KafkaLinger          string `envconfig:"KAFKA_LINGER" default:"5ms" group:"advanced" type:"duration" range:">= 0s" applies:"all" desc:"how long, from its first record's arrival, a partial batch waits for more while records pile up behind a request in flight (a backlog); a partition with no request in flight sends at once"`
+	KafkaMaxInFlight     string `envconfig:"KAFKA_MAX_IN_FLIGHT" default:"20000" group:"advanced" type:"int" range:"1..10000000" applies:"all" desc:"most events read from the upstream but not yet acknowledged by Kafka; reading pauses at this bound"`
+	KafkaMaxInFlightB    string `envconfig:"KAFKA_MAX_IN_FLIGHT_BYTES" default:"16777216" group:"advanced" type:"bytes" range:"65536..17179869184" applies:"all" desc:"most bytes (keys, values, headers) of records read but not yet acknowledged; reading pauses at this bound, so memory is about this much plus a constant"`
+	GoMemLimit           string `envconfig:"GOMEMLIMIT" group:"advanced" type:"bytes with unit" applies:"all" defaultdoc:"2 × KAFKA_MAX_IN_FLIGHT_BYTES + 16 MiB" desc:"the Go runtime's soft memory limit, read by the runtime itself (e.g. 100MiB); unset: 2 x KAFKA_MAX_IN_FLIGHT_BYTES + 16 MiB"`
+	KafkaWriteTimeout    string `envconfig:"KAFKA_WRITE_TIMEOUT" default:"10s" group:"advanced" type:"duration" range:">= 1ms" applies:"all" desc:"how long a batch without a definite answer is resent (same bytes, same sequence) before the epoch ends; also bounds transaction control requests"`
+	KafkaClientID        string `envconfig:"KAFKA_CLIENT_ID" default:"analytics-bridge" group:"advanced" type:"string" applies:"all" desc:"client id sent to the brokers"`
+	KafkaTransactions    string `envconfig:"KAFKA_TRANSACTIONS" default:"true" group:"common" type:"bool" range:"true, false" applies:"all" desc:"write each commit interval's records and checkpoint in one Kafka transaction (transactional id analytics-bridge.txn.<BRIDGE_NAME>); false: idempotent writes and dedup keys only, for clusters that allow no transactional ids"`
+	KafkaCommitInterval  string `envconfig:"KAFKA_COMMIT_INTERVAL" default:"100ms" group:"advanced" type:"duration" range:">= 1ms; shorter than KAFKA_TRANSACTION_TIMEOUT" applies:"KAFKA_TRANSACTIONS=true" desc:"how often a transaction commits; a read_committed consumer sees a record at most this much (plus the commit) after it was written"`
+	KafkaTxnTimeout      string `envconfig:"KAFKA_TRANSACTION_TIMEOUT" default:"60s" group:"advanced" type:"duration" range:">= 1s" applies:"KAFKA_TRANSACTIONS=true" desc:"transaction timeout sent to the coordinator; must not exceed the broker's transaction.max.timeout.ms (default 15m)"`
 
-	KafkaTLSEnabled         string `envconfig:"KAFKA_TLS_ENABLED" default:"false" desc:"connect to Kafka over TLS (system roots unless KAFKA_TLS_CA_FILE)"`
-	KafkaTLSCAFile          string `envconfig:"KAFKA_TLS_CA_FILE" desc:"PEM file of the CA certificates that sign the brokers' certificates"`
-	KafkaTLSCertFile        string `envconfig:"KAFKA_TLS_CERT_FILE" desc:"PEM client certificate (chain) for mTLS; re-read when it changes"`
-	KafkaTLSKeyFile         string `envconfig:"KAFKA_TLS_KEY_FILE" desc:"PEM private key of KAFKA_TLS_CERT_FILE; re-read when it changes"`
-	KafkaTLSServerName      string `envconfig:"KAFKA_TLS_SERVER_NAME" desc:"name the brokers' certificates are checked against (default: the host of each broker address)"`
-	KafkaTLSInsecure        string `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" default:"false" desc:"accept any broker certificate (testing only; logs a warning at start)"`
-	KafkaSASLMechanism      string `envconfig:"KAFKA_SASL_MECHANISM" desc:"SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (empty: no SASL)"`
-	KafkaSASLUsername       string `envconfig:"KAFKA_SASL_USERNAME" desc:"SASL user name (PLAIN, SCRAM)"`
-	KafkaSASLPassword       string `envconfig:"KAFKA_SASL_PASSWORD" desc:"SASL password (secret; never logged)"`
-	KafkaSASLPasswordFile   string `envconfig:"KAFKA_SASL_PASSWORD_FILE" desc:"file holding the SASL password instead of KAFKA_SASL_PASSWORD, re-read at each new connection"`
-	KafkaSASLAllowPlaintext string `envconfig:"KAFKA_SASL_ALLOW_PLAINTEXT" default:"false" desc:"allow SASL PLAIN without TLS, which sends the password in clear text"`
-	KafkaOAuthTokenURL      string `envconfig:"KAFKA_SASL_OAUTH_TOKEN_URL" desc:"OAUTHBEARER: OAuth2 client-credentials token endpoint"`
-	KafkaOAuthClientID      string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_ID" desc:"OAUTHBEARER: client id"`
-	KafkaOAuthClientSecret  string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET" desc:"OAUTHBEARER: client secret (secret; never logged)"`
-	KafkaOAuthSecretFile    string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE" desc:"OAUTHBEARER: file holding the client secret instead of KAFKA_SASL_OAUTH_CLIENT_SECRET"`
-	KafkaOAuthScopes        string `envconfig:"KAFKA_SASL_OAUTH_SCOPES" desc:"OAUTHBEARER: comma-separated scopes (optional)"`
-	KafkaOAuthExtensions    string `envconfig:"KAFKA_SASL_OAUTH_EXTENSIONS" desc:"OAUTHBEARER: SASL extensions as k=v,... (Confluent Cloud: logicalCluster=lkc-...,identityPoolId=pool-...)"`
+	KafkaTLSEnabled         string `envconfig:"KAFKA_TLS_ENABLED" default:"false" group:"common" type:"bool" range:"true, false" applies:"all" desc:"connect to Kafka over TLS (system roots unless KAFKA_TLS_CA_FILE)"`
+	KafkaTLSCAFile          string `envconfig:"KAFKA_TLS_CA_FILE" group:"common" type:"file" applies:"KAFKA_TLS_ENABLED=true" desc:"PEM file of the CA certificates that sign the brokers' certificates"`
+	KafkaTLSCertFile        string `envconfig:"KAFKA_TLS_CERT_FILE" group:"common" type:"file" applies:"KAFKA_TLS_ENABLED=true" desc:"PEM client certificate (chain) for mTLS; re-read when it changes"`
+	KafkaTLSKeyFile         string `envconfig:"KAFKA_TLS_KEY_FILE" group:"common" type:"file" applies:"KAFKA_TLS_ENABLED=true" desc:"PEM private key of KAFKA_TLS_CERT_FILE; re-read when it changes"`
+	KafkaTLSServerName      string `envconfig:"KAFKA_TLS_SERVER_NAME" group:"advanced" type:"string" applies:"KAFKA_TLS_ENABLED=true" desc:"name the brokers' certificates are checked against (default: the host of each broker address)"`
+	KafkaTLSInsecure        string `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" default:"false" group:"advanced" type:"bool" range:"true, false" applies:"KAFKA_TLS_ENABLED=true" desc:"accept any broker certificate (testing only; logs a warning at start)"`
+	KafkaSASLMechanism      string `envconfig:"KAFKA_SASL_MECHANISM" group:"common" type:"enum" range:"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER" applies:"all" defaultdoc:"(none)" desc:"SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (empty: no SASL)"`
+	KafkaSASLUsername       string `envconfig:"KAFKA_SASL_USERNAME" group:"common" type:"string" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"SASL user name (PLAIN, SCRAM)"`
+	KafkaSASLPassword       string `envconfig:"KAFKA_SASL_PASSWORD" group:"common" type:"secret" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"SASL password (secret; never logged)"`
+	KafkaSASLPasswordFile   string `envconfig:"KAFKA_SASL_PASSWORD_FILE" group:"common" type:"file" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"file holding the SASL password instead of KAFKA_SASL_PASSWORD, re-read at each new connection"`
+	KafkaSASLAllowPlaintext string `envconfig:"KAFKA_SASL_ALLOW_PLAINTEXT" default:"false" group:"advanced" type:"bool" range:"true, false" applies:"KAFKA_SASL_MECHANISM=PLAIN" desc:"allow SASL PLAIN without TLS, which sends the password in clear text"`
+	KafkaOAuthTokenURL      string `envconfig:"KAFKA_SASL_OAUTH_TOKEN_URL" group:"common" type:"url" range:"http://, https://" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: OAuth2 client-credentials token endpoint"`
+	KafkaOAuthClientID      string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_ID" group:"common" type:"string" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: client id"`
+	KafkaOAuthClientSecret  string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET" group:"common" type:"secret" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: client secret (secret; never logged)"`
+	KafkaOAuthSecretFile    string `envconfig:"KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE" group:"common" type:"file" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: file holding the client secret instead of KAFKA_SASL_OAUTH_CLIENT_SECRET"`
+	KafkaOAuthScopes        string `envconfig:"KAFKA_SASL_OAUTH_SCOPES" group:"advanced" type:"list" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: comma-separated scopes (optional)"`
+	KafkaOAuthCAFile        string `envconfig:"KAFKA_SASL_OAUTH_CA_FILE" group:"advanced" type:"file" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: PEM file of CA certificates trusted for an https:// KAFKA_SASL_OAUTH_TOKEN_URL, in addition to the system roots"`
+	KafkaOAuthExtensions    string `envconfig:"KAFKA_SASL_OAUTH_EXTENSIONS" group:"advanced" type:"pairs" applies:"KAFKA_SASL_MECHANISM=OAUTHBEARER" desc:"OAUTHBEARER: SASL extensions as k=v,... (Confluent Cloud: logicalCluster=lkc-...,identityPoolId=pool-...)"`
 
-	AnalyticsCAFile   string `envconfig:"ANALYTICS_CA_FILE" desc:"PEM file of CA certificates trusted for the upstream (wss://) and the OAuth2 endpoint, in addition to the system roots"`
-	AnalyticsCertFile string `envconfig:"ANALYTICS_TLS_CERT_FILE" desc:"PEM client certificate (chain) presented to the upstream (mTLS); re-read when it changes"`
-	AnalyticsKeyFile  string `envconfig:"ANALYTICS_TLS_KEY_FILE" desc:"PEM private key of ANALYTICS_TLS_CERT_FILE"`
-	AnalyticsHeaders  string `envconfig:"ANALYTICS_HEADERS" desc:"extra upstream request headers as Name=value,... (values are never logged)"`
-	HTTPSProxy        string `envconfig:"HTTPS_PROXY" desc:"proxy for https:// and wss:// connections (upstream and OAuth2 endpoints; lower-case https_proxy works too)"`
-	HTTPProxy         string `envconfig:"HTTP_PROXY" desc:"proxy for http:// and ws:// connections (lower-case http_proxy works too)"`
-	NoProxy           string `envconfig:"NO_PROXY" desc:"comma-separated hosts, domains and CIDRs reached without the proxy (lower-case no_proxy works too)"`
+	AnalyticsCAFile   string `envconfig:"ANALYTICS_CA_FILE" group:"advanced" type:"file" applies:"websocket source and its OAuth2 endpoint" desc:"PEM file of CA certificates trusted for the upstream (wss://) and the OAuth2 endpoint, in addition to the system roots"`
+	AnalyticsCertFile string `envconfig:"ANALYTICS_TLS_CERT_FILE" group:"advanced" type:"file" applies:"websocket source and its OAuth2 endpoint" desc:"PEM client certificate (chain) presented to the upstream (mTLS); re-read when it changes"`
+	AnalyticsKeyFile  string `envconfig:"ANALYTICS_TLS_KEY_FILE" group:"advanced" type:"file" applies:"websocket source and its OAuth2 endpoint" desc:"PEM private key of ANALYTICS_TLS_CERT_FILE"`
+	AnalyticsHeaders  string `envconfig:"ANALYTICS_HEADERS" group:"advanced" type:"pairs" applies:"websocket source" desc:"extra upstream request headers as Name=value,... (values are never logged)"`
+	HTTPSProxy        string `envconfig:"HTTPS_PROXY" group:"advanced" type:"url" range:"http://, https://, socks5://" applies:"websocket source and OAuth2 endpoints" desc:"proxy for https:// and wss:// connections (upstream and OAuth2 endpoints; lower-case https_proxy works too)"`
+	HTTPProxy         string `envconfig:"HTTP_PROXY" group:"advanced" type:"url" range:"http://, https://, socks5://" applies:"websocket source and OAuth2 endpoints" desc:"proxy for http:// and ws:// connections (lower-case http_proxy works too)"`
+	NoProxy           string `envconfig:"NO_PROXY" group:"advanced" type:"list" applies:"websocket source and OAuth2 endpoints" desc:"comma-separated hosts, domains and CIDRs reached without the proxy (lower-case no_proxy works too)"`
 
-	StartSince     string `envconfig:"START_SINCE" default:"now" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
-	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
-	EventIDField   string `envconfig:"EVENT_ID_FIELD" default:"id" desc:"JSON path of the event's unique id; events without one get a content hash as dedup key"`
-	PartitionKey   string `envconfig:"PARTITION_KEY_FIELD" desc:"JSON path (dotted, e.g. eventBody.conversationId) of the record key; default: the dedup key"`
-	EventLateness  string `envconfig:"EVENT_LATENESS" default:"2s" desc:"how late (by event time) an event may arrive; resume replays this much before the checkpoint"`
-	OnStaleSince   string `envconfig:"ON_STALE_SINCE" default:"fail" desc:"when the upstream cannot replay from the checkpoint (older than its retention): fail, or resume-now (records a gap marker)"`
+	StartSince     string `envconfig:"START_SINCE" default:"now" group:"common" type:"time" range:"now or RFC 3339" applies:"first start (no checkpoint)" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
+	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" group:"common" type:"JSON path" applies:"websocket source" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
+	EventIDField   string `envconfig:"EVENT_ID_FIELD" default:"id" group:"common" type:"JSON path" applies:"websocket source" desc:"JSON path of the event's unique id; events without one get a content hash as dedup key"`
+	PartitionKey   string `envconfig:"PARTITION_KEY_FIELD" group:"common" type:"JSON path" applies:"websocket source" defaultdoc:"the dedup key" desc:"JSON path (dotted, e.g. eventBody.conversationId) of the record key; default: the dedup key"`
+	EventLateness  string `envconfig:"EVENT_LATENESS" default:"2s" group:"common" type:"duration" range:">= 0s" applies:"websocket source" desc:"how late (by event time) an event may arrive; resume replays this much before the checkpoint"`
+	OnStaleSince   string `envconfig:"ON_STALE_SINCE" default:"fail" group:"common" type:"enum" range:"fail, resume-now" applies:"websocket source" desc:"when the upstream cannot replay from the checkpoint (older than its retention): fail, or resume-now (records a gap marker)"`
 
-	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" desc:"first reconnect delay (doubles per failure, with jitter)"`
-	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" desc:"longest reconnect delay"`
-	IdleTimeout         string `envconfig:"IDLE_TIMEOUT" default:"75s" desc:"reconnect when no frame (event, heartbeat or pong) arrives for this long"`
-	PingInterval        string `envconfig:"PING_INTERVAL" default:"20s" desc:"how often to send {\"message\":\"ping\"} to the upstream"`
-	MaxFrameBytes       string `envconfig:"MAX_FRAME_BYTES" default:"8388608" desc:"largest upstream frame accepted"`
-	CheckpointInterval  string `envconfig:"CHECKPOINT_INTERVAL" default:"1s" desc:"how often the acknowledged position is written to CHECKPOINT_TOPIC"`
-	LeaseSessionTimeout string `envconfig:"LEASE_SESSION_TIMEOUT" default:"10s" desc:"how long a silent bridge keeps its BRIDGE_NAME before a standby takes over (transactions: no checkpoint for this long; otherwise: the consumer-group lease's session)"`
-	ShutdownTimeout     string `envconfig:"SHUTDOWN_TIMEOUT" default:"15s" desc:"bound on flushing and the final checkpoint after SIGINT/SIGTERM"`
+	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" group:"advanced" type:"duration" range:">= 1ms" applies:"all" desc:"first delay before reconnecting to the upstream, or retrying Kafka after a failed epoch (doubles per failure, with jitter; an upstream Retry-After is honoured)"`
+	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" group:"advanced" type:"duration" range:">= 1ms; at least RECONNECT_MIN_BACKOFF" applies:"all" desc:"longest of those delays"`
+	IdleTimeout         string `envconfig:"IDLE_TIMEOUT" default:"75s" group:"advanced" type:"duration" range:">= 1ms" applies:"websocket source" desc:"reconnect when no frame (event, heartbeat or pong) arrives for this long"`
+	PingInterval        string `envconfig:"PING_INTERVAL" default:"20s" group:"advanced" type:"duration" range:">= 1ms; shorter than IDLE_TIMEOUT" applies:"websocket source" desc:"how often to send {\"message\":\"ping\"} to the upstream"`
+	MaxFrameBytes       string `envconfig:"MAX_FRAME_BYTES" default:"8388608" group:"advanced" type:"bytes" range:"1024..1073741824" applies:"websocket source" desc:"largest upstream frame accepted"`
+	CheckpointInterval  string `envconfig:"CHECKPOINT_INTERVAL" default:"1s" group:"advanced" type:"duration" range:">= 1ms" applies:"KAFKA_TRANSACTIONS=false" desc:"how often the acknowledged position is written to CHECKPOINT_TOPIC"`
+	LeaseSessionTimeout string `envconfig:"LEASE_SESSION_TIMEOUT" default:"10s" group:"advanced" type:"duration" range:">= 100ms" applies:"all" desc:"how long a silent bridge keeps its BRIDGE_NAME before a standby takes over (transactions: no checkpoint for this long; otherwise: the consumer-group lease's session)"`
+	ShutdownTimeout     string `envconfig:"SHUTDOWN_TIMEOUT" default:"15s" group:"advanced" type:"duration" range:">= 1ms" applies:"all" desc:"bound on flushing and the final checkpoint after SIGINT/SIGTERM"`
 
-	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"address serving /healthz and /metrics (empty: disabled)"`
-	Pprof     string `envconfig:"PPROF_ENABLED" default:"false" desc:"also serve Go's profiles (net/http/pprof) under /debug/pprof/ on HTTP_ADDR; they reveal internals, so keep that address private"`
-	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
-	LogFormat string `envconfig:"LOG_FORMAT" default:"json" desc:"json, or console for humans"`
+	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" group:"common" type:"host:port" applies:"all" desc:"address serving /healthz and /metrics (empty: disabled)"`
+	Pprof     string `envconfig:"PPROF_ENABLED" default:"false" group:"advanced" type:"bool" range:"true, false" applies:"HTTP_ADDR set" desc:"also serve Go's profiles (net/http/pprof) under /debug/pprof/ on HTTP_ADDR; they reveal internals, so keep that address private"`
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" group:"common" type:"enum" range:"debug, info, warn, error" applies:"all" desc:"debug, info, warn or error"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"json" group:"common" type:"enum" range:"json, console" applies:"all" desc:"json, or console for humans"`
 }
 
 // Config is the validated, typed configuration.

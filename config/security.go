@@ -64,6 +64,8 @@ type OAuthClient struct {
 	// ClientSecretFile holds the secret instead of ClientSecret.
 	ClientSecretFile string
 	Scopes           []string
+	// CAFile adds trusted roots for an https:// TokenURL.
+	CAFile string
 	// Extensions are OAUTHBEARER SASL extensions (KIP-342).
 	Extensions map[string]string
 }
@@ -168,7 +170,7 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 	sasl.Password = e.KafkaSASLPassword
 	sasl.PasswordFile = strings.TrimSpace(e.KafkaSASLPasswordFile)
 	allowPlaintext := v.boolean("KAFKA_SASL_ALLOW_PLAINTEXT", e.KafkaSASLAllowPlaintext)
-	oauthSet := e.KafkaOAuthTokenURL != "" || e.KafkaOAuthClientID != "" || e.KafkaOAuthClientSecret != "" || e.KafkaOAuthSecretFile != ""
+	oauthSet := e.KafkaOAuthTokenURL != "" || e.KafkaOAuthClientID != "" || e.KafkaOAuthClientSecret != "" || e.KafkaOAuthSecretFile != "" || e.KafkaOAuthCAFile != ""
 	passwordSet := sasl.Username != "" || sasl.Password != "" || sasl.PasswordFile != ""
 
 	switch sasl.Mechanism {
@@ -206,6 +208,10 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 		v.secretOrFile("KAFKA_SASL_OAUTH_CLIENT_SECRET", "KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", o.ClientSecret, o.ClientSecretFile,
 			"with KAFKA_SASL_MECHANISM=OAUTHBEARER")
 		o.Scopes = splitList(e.KafkaOAuthScopes)
+		o.CAFile = v.tlsFiles("KAFKA_SASL_OAUTH_CA_FILE", "", "", e.KafkaOAuthCAFile, "", "").CAFile
+		if o.CAFile != "" && strings.HasPrefix(strings.ToLower(o.TokenURL), "http://") {
+			v.add("KAFKA_SASL_OAUTH_CA_FILE", "has no effect with an http:// KAFKA_SASL_OAUTH_TOKEN_URL")
+		}
 		if pairs := v.pairs("KAFKA_SASL_OAUTH_EXTENSIONS", e.KafkaOAuthExtensions); len(pairs) > 0 {
 			o.Extensions = map[string]string{}
 			for _, p := range pairs {

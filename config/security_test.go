@@ -45,10 +45,11 @@ func TestKafkaSecuritySettings(t *testing.T) {
 	env.KafkaOAuthTokenURL, env.KafkaOAuthClientID, env.KafkaOAuthClientSecret = "https://idp/token", "client", "cs"
 	env.KafkaOAuthScopes = "kafka, read"
 	env.KafkaOAuthExtensions = "logicalCluster=lkc-1,identityPoolId=pool-2"
+	env.KafkaOAuthCAFile = cert
 	cfg := validated(t, env)
 	o := cfg.KafkaSecurity.SASL.OAuth
 	if o.TokenURL != "https://idp/token" || o.ClientID != "client" || strings.Join(o.Scopes, " ") != "kafka read" ||
-		o.Extensions["logicalCluster"] != "lkc-1" || o.Extensions["identityPoolId"] != "pool-2" || cfg.KafkaSecurity.TLS != nil {
+		o.Extensions["logicalCluster"] != "lkc-1" || o.Extensions["identityPoolId"] != "pool-2" || o.CAFile != cert || cfg.KafkaSecurity.TLS != nil {
 		t.Errorf("OAuth = %+v", o)
 	}
 
@@ -94,6 +95,11 @@ func TestKafkaSecurityProblems(t *testing.T) {
 		{"oauth variables with scram", func(e *config.Env) {
 			e.KafkaSASLMechanism, e.KafkaSASLUsername, e.KafkaSASLPassword, e.KafkaOAuthTokenURL = "SCRAM-SHA-512", "u", "p", "https://idp/t"
 		}, []string{"the KAFKA_SASL_OAUTH_* variables need KAFKA_SASL_MECHANISM=OAUTHBEARER"}},
+		{"oauth CA file", func(e *config.Env) {
+			e.KafkaSASLMechanism, e.KafkaOAuthTokenURL, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = "OAUTHBEARER", "http://idp/t", "c", "s"
+			e.KafkaOAuthCAFile = garbage
+		}, []string{"KAFKA_SASL_OAUTH_CA_FILE: " + garbage + " holds no PEM certificate", "KAFKA_SASL_OAUTH_CA_FILE: has no effect with an http:// KAFKA_SASL_OAUTH_TOKEN_URL"}},
+		{"oauth CA file without OAUTHBEARER", func(e *config.Env) { e.KafkaOAuthCAFile = cert }, []string{"KAFKA_SASL_MECHANISM: must be OAUTHBEARER with the KAFKA_SASL_OAUTH_* variables"}},
 		{"tls files without tls", func(e *config.Env) { e.KafkaTLSCAFile = cert }, []string{"KAFKA_TLS_CA_FILE: has no effect without KAFKA_TLS_ENABLED=true"}},
 		{"tls files", func(e *config.Env) {
 			e.KafkaTLSEnabled, e.KafkaTLSCAFile, e.KafkaTLSCertFile = "yes", garbage, cert

@@ -238,8 +238,14 @@ func caPool(t *testing.T, file string) *x509.CertPool {
 // that Kafka's default OAUTHBEARER validator accepts (for tests only).
 func unsecuredJWTServer(t *testing.T, subject string) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewServer(unsecuredJWTHandler(subject))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func unsecuredJWTHandler(subject string) http.Handler {
 	enc := base64.RawURLEncoding
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, secret, _ := r.BasicAuth(); id != "bridge-client" || secret != "client-secret" {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -251,9 +257,7 @@ func unsecuredJWTServer(t *testing.T, subject string) *httptest.Server {
 		jwt := enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString(claims) + "."
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": jwt, "token_type": "bearer", "expires_in": 3600})
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // streamExactlyOnce runs the bridge with tweak through a restart and

@@ -38,6 +38,15 @@ func (a *Admin) Check(ctx context.Context, src source.Source) []CheckResult {
 		return err == nil
 	}
 	md, err := a.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{a.cfg.KafkaTopic, a.cfg.KafkaDLQTopic, a.cfg.CheckpointTopic}})
+	// An EOF may be a broker closing the connection on wrong SASL
+	// credentials: probe as the bridge would before giving up.
+	closes := kafkasec.NewAuthCloses(a.cfg, a.client.Transport)
+	for i := 0; i < kafkasec.AuthCloseLimit && err != nil; i++ {
+		if denied := closes.Observe(ctx, err); denied != nil {
+			err = denied
+			break
+		}
+	}
 	if !add("kafka", err, fmt.Sprintf("%s reachable, %d broker(s)", strings.Join(a.cfg.KafkaBrokers, ","), brokersOf(md))) {
 		return out
 	}

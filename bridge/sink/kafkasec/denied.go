@@ -71,7 +71,14 @@ func explain(err error, cfg config.Config) string {
 	}
 
 	tlsFiles := cfg.KafkaSecurity.TLS
-	switch problem, host := tlsconf.Diagnose(err); problem {
+	problem, host := tlsconf.Diagnose(err)
+	if problem == tlsconf.UnknownAuthority && errors.Is(err, errTokenFetch) {
+		if sasl.OAuth.CAFile != "" {
+			return "the certificate of KAFKA_SASL_OAUTH_TOKEN_URL is not signed by a CA in KAFKA_SASL_OAUTH_CA_FILE or the system roots: set it to the CA that signs the token endpoint's certificate"
+		}
+		return "the certificate of KAFKA_SASL_OAUTH_TOKEN_URL is not signed by a CA the system trusts: set KAFKA_SASL_OAUTH_CA_FILE to the CA that signs it"
+	}
+	switch problem {
 	case tlsconf.UnknownAuthority:
 		if tlsFiles != nil && tlsFiles.CAFile != "" {
 			return "the broker's certificate is not signed by a CA in KAFKA_TLS_CA_FILE: set it to the CA that signs the cluster's certificates"

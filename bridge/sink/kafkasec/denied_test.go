@@ -23,6 +23,10 @@ func TestExplain(t *testing.T) {
 			SASL: config.SASL{Mechanism: config.SASLScramSHA512, Username: "bridge", Password: "pw-SECRET"}}}
 	mtls := scram
 	mtls.KafkaSecurity = config.KafkaSecurity{TLS: &config.TLSFiles{CertFile: "/c.pem", KeyFile: "/k.pem"}}
+	oauth := scram
+	oauth.KafkaSecurity.SASL = config.SASL{Mechanism: config.SASLOAuthBearer, OAuth: config.OAuthClient{TokenURL: "https://idp/token", ClientID: "c"}}
+	oauthCA := oauth
+	oauthCA.KafkaSecurity.SASL.OAuth.CAFile = "/idp-ca.pem"
 	wrap := func(err error) error { return fmt.Errorf("reaching Kafka: kafka.(*Client).Metadata: %w", err) }
 	remote := func(alert string) error {
 		return &net.OpError{Op: "remote error", Err: errors.New("tls: " + alert)}
@@ -46,6 +50,8 @@ func TestExplain(t *testing.T) {
 		{"not TLS", scram, wrap(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), "does not speak TLS"},
 		{"client cert rejected", mtls, wrap(remote("bad certificate")), "the broker rejected the client certificate in KAFKA_TLS_CERT_FILE"},
 		{"client cert missing", scram, wrap(remote("certificate required")), "the broker requires a client certificate"},
+		{"token endpoint CA", oauth, fmt.Errorf("%w: %w", errTokenFetch, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), "the certificate of KAFKA_SASL_OAUTH_TOKEN_URL is not signed by a CA the system trusts: set KAFKA_SASL_OAUTH_CA_FILE"},
+		{"token endpoint CA file", oauthCA, fmt.Errorf("%w: %w", errTokenFetch, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), "not signed by a CA in KAFKA_SASL_OAUTH_CA_FILE or the system roots"},
 		{"credential file", scram, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", errCredential, io.ErrUnexpectedEOF), "a Kafka SASL credential cannot be used"},
 
 		{"broker down", scram, wrap(io.ErrUnexpectedEOF), ""},

@@ -33,7 +33,8 @@ type Dial struct {
 // New builds the TLS configuration and SASL mechanism cfg names. It reads
 // the certificate files now, so a file that vanished since validation fails
 // here, naming its variable. The OAuth2 token endpoint (OAUTHBEARER) is
-// reached with the proxy settings of the upstream side.
+// reached with the proxy settings of the upstream side, trusting
+// KAFKA_SASL_OAUTH_CA_FILE beside the system roots.
 func New(cfg config.Config) (Dial, error) {
 	var d Dial
 	sec := cfg.KafkaSecurity
@@ -47,7 +48,15 @@ func New(cfg config.Config) (Dial, error) {
 	switch m := sec.SASL; m.Mechanism {
 	case config.SASLNone:
 	case config.SASLOAuthBearer:
-		transport := tlsconf.HTTPTransport(nil, cfg.Upstream.Proxy)
+		var tc *tls.Config // nil: Go's default, the system roots
+		if m.OAuth.CAFile != "" {
+			c, err := tlsconf.Client(config.TLSFiles{CAFile: m.OAuth.CAFile}, tlsconf.AddToSystemRoots)
+			if err != nil {
+				return Dial{}, fmt.Errorf("KAFKA_SASL_OAUTH_CA_FILE: %w", err)
+			}
+			tc = c
+		}
+		transport := tlsconf.HTTPTransport(tc, cfg.Upstream.Proxy)
 		d.SASL = newOAuthBearer(m.OAuth, &http.Client{Transport: transport, Timeout: tokenFetchTimeout})
 	default:
 		d.SASL = &passwordMechanism{mechanism: m.Mechanism, username: m.Username, password: m.Password, passwordFile: m.PasswordFile}
