@@ -84,7 +84,7 @@ func dig(t *testing.T, v any, path ...any) any {
 // in deploy_pod_test.go.
 func TestKubernetesManifests(t *testing.T) {
 	docs := manifests(t, filepath.Join("deploy", "kubernetes"))
-	for _, kind := range []string{"Deployment", "ConfigMap", "Service", "PodDisruptionBudget", "ServiceMonitor", "Kustomization"} {
+	for _, kind := range []string{"Deployment", "ConfigMap", "Service", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "Kustomization"} {
 		if docs[kind] == nil {
 			t.Fatalf("no %s manifest", kind)
 		}

@@ -85,6 +85,7 @@ func New(opts Options) (*Bridge, error) {
 		seed:    uint64(time.Now().UnixNano()),
 	}
 	b.state.Store(StateStarting)
+	registerReady(opts.Registry, b.Ready)
 	return b, nil
 }
 
