@@ -11,19 +11,22 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/kafkasec"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/durability"
 	"github.com/analytics-bridge/analytics-bridge/bridge/txn"
 )
 
 // CheckResult is one line of `analytics-bridge check --connect`.
 type CheckResult struct {
-	Name   string
-	OK     bool
-	Detail string
+	Name    string
+	OK      bool
+	Warning bool // OK, but exactly-once would not survive a broker loss
+	Detail  string
 }
 
 // Check tries what the bridge needs before it goes live, without writing a
 // record or disturbing a running instance: Kafka reachable, the topics
-// (and the checkpoint topic compacted), the right to write (with
+// (and the checkpoint topic compacted), their durability and the
+// transaction state log's (warnings only), the right to write (with
 // transactions, through a transactional id of its own under the bridge's
 // prefix, whose empty transaction is aborted), a token, and the upstream
 // handshake with since=now.
@@ -63,6 +66,14 @@ func (a *Admin) Check(ctx context.Context) []CheckResult {
 		default:
 			add("topic "+t.Name, nil, fmt.Sprintf("%d partition(s)", len(t.Partitions)))
 		}
+	}
+	// Durability is reported, not required: a one-broker dev cluster works.
+	findings, err := durability.Inspect(ctx, a.client, []string{a.cfg.KafkaTopic, a.cfg.KafkaDLQTopic, a.cfg.CheckpointTopic}, a.cfg.Transactions)
+	if err != nil {
+		findings = []durability.Finding{{Subject: "of the topics", Warning: true, Detail: err.Error()}}
+	}
+	for _, f := range findings {
+		out = append(out, CheckResult{Name: "durability " + f.Subject, OK: true, Warning: f.Warning, Detail: f.Detail})
 	}
 	if writable {
 		a.checkWrite(ctx, add)
