@@ -355,15 +355,10 @@ func TestImageMustBeSet(t *testing.T) {
 	}
 }
 
-var commentedSetting = regexp.MustCompile(`(?m)^\s*#\s*([A-Z][A-Z0-9_]+):\s*"?([^"\s]+)"?\s*$`)
-
-// TestSecretFilesAreMounted: every *_FILE variable the ConfigMap sets, or
-// shows in a commented example (the Kafka TLS and SASL pattern), names a
-// file that the Deployment's volumes provide, and the examples name
-// variables the bridge reads.
-func TestSecretFilesAreMounted(t *testing.T) {
-	docs := manifests(t, filepath.Join("deploy", "kubernetes"))
-	spec := podSpec(t, docs)
+// providedFiles returns the paths of the Secret files the container
+// mounts (secret and projected volumes, by item).
+func providedFiles(t *testing.T, spec map[string]any) map[string]bool {
+	t.Helper()
 	provided := map[string]bool{}
 	mounts := map[string]string{}
 	for _, m := range asList(dig(t, spec, "containers", 0, "volumeMounts")) {
@@ -388,6 +383,19 @@ func TestSecretFilesAreMounted(t *testing.T) {
 			}
 		}
 	}
+	return provided
+}
+
+var commentedSetting = regexp.MustCompile(`(?m)^\s*#\s*([A-Z][A-Z0-9_]+):\s*"?([^"\s]+)"?\s*$`)
+
+// TestSecretFilesAreMounted: every *_FILE variable the ConfigMap sets, or
+// shows in a commented example (the Kafka TLS and SASL pattern), names a
+// file that the Deployment's volumes provide, and the examples name
+// variables the bridge reads.
+func TestSecretFilesAreMounted(t *testing.T) {
+	docs := manifests(t, filepath.Join("deploy", "kubernetes"))
+	spec := podSpec(t, docs)
+	provided := providedFiles(t, spec)
 	settings := podEnv(t, docs)
 	raw, err := os.ReadFile(filepath.Join("deploy", "kubernetes", "configmap.yaml"))
 	if err != nil {
