@@ -73,6 +73,7 @@ func New(opts Options) (*Bridge, error) {
 		b.mode = leased{b}
 	}
 	b.state.Store(StateStarting)
+	registerReady(opts.Registry, b.Ready)
 	return b, nil
 }
 

@@ -77,3 +77,20 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	}
 	return m
 }
+
+// registerReady exports Ready: the PrometheusRule's not-ready alert reads
+// the bridge's own view, which names the instance even while it keeps
+// answering probes (deploy/kubernetes/prometheusrule.yaml).
+func registerReady(reg prometheus.Registerer, ready func() bool) {
+	if reg == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "analytics_bridge", Name: "ready",
+		Help: "1 while /readyz answers 200 (streaming or standing by); 0 while starting, connecting, recovering or stopped."},
+		func() float64 {
+			if ready() {
+				return 1
+			}
+			return 0
+		}))
+}

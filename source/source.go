@@ -136,7 +136,8 @@ type Checker interface {
 
 // CheckResult is one line of a check.
 type CheckResult struct {
-	Name   string
-	OK     bool
-	Detail string
+	Name    string
+	OK      bool
+	Warning bool // OK, but something would fail the guarantee later (a broker loss)
+	Detail  string
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/durability"
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/txn"
 	"github.com/analytics-bridge/analytics-bridge/source"
@@ -19,7 +20,8 @@ type CheckResult = source.CheckResult
 
 // Check tries what the bridge needs before it goes live, without writing a
 // record or disturbing a running instance: Kafka reachable, the topics
-// (and the checkpoint topic compacted), the right to write (with
+// (and the checkpoint topic compacted), their durability and the
+// transaction state log's (warnings only), the right to write (with
 // transactions, through a transactional id of its own under the bridge's
 // prefix, whose empty transaction is aborted), a token, and the upstream
 // source's own checks (for the WebSocket: a token, and the handshake with
@@ -67,6 +69,14 @@ func (a *Admin) Check(ctx context.Context, src source.Source) []CheckResult {
 		default:
 			add("topic "+t.Name, nil, fmt.Sprintf("%d partition(s)", len(t.Partitions)))
 		}
+	}
+	// Durability is reported, not required: a one-broker dev cluster works.
+	findings, err := durability.Inspect(ctx, a.client, []string{a.cfg.KafkaTopic, a.cfg.KafkaDLQTopic, a.cfg.CheckpointTopic}, a.cfg.Transactions)
+	if err != nil {
+		findings = []durability.Finding{{Subject: "of the topics", Warning: true, Detail: err.Error()}}
+	}
+	for _, f := range findings {
+		out = append(out, CheckResult{Name: "durability " + f.Subject, OK: true, Warning: f.Warning, Detail: f.Detail})
 	}
 	if writable {
 		a.checkWrite(ctx, add)
