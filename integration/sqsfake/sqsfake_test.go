@@ -170,7 +170,15 @@ func TestLongPoll(t *testing.T) {
 			}()
 			waitFor(t, func() bool { return f.clock.Waiters() > 0 })
 			tc.wake(f, t)
-			r := <-done
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(time.Minute):
+				// not a speed check: it turns a long poll that missed its
+				// wake-up (and would park forever on the manual clock) into a
+				// failure
+				t.Fatal("the long poll did not return after its wake-up")
+			}
 			if r.err != nil || r.n != tc.want {
 				t.Fatalf("long poll got %d messages, err %v; want %d", r.n, r.err, tc.want)
 			}
