@@ -44,7 +44,7 @@ type fixture struct {
 // timeout 30 s) and returns an SDK client for it.
 func newFixture(t *testing.T, noRetry bool) *fixture {
 	t.Helper()
-	clock := NewManualClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	clock := NewManualClock(t0())
 	srv := New(Options{Clock: clock, Seed: 7})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
@@ -80,3 +80,6 @@ func (f *fixture) receive(t *testing.T) *sqs.ReceiveMessageOutput {
 	}
 	return out
 }
+
+// t0 is where the manual clocks of the tests start.
+func t0() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) }
