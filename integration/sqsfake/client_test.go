@@ -15,7 +15,7 @@ import (
 
 // newClient returns a real SDK client for endpoint, with static credentials
 // and the SDK's default retryer unless noRetry.
-func newClient(t *testing.T, endpoint string, noRetry bool) *sqs.Client {
+func newClient(t testing.TB, endpoint string, noRetry bool) *sqs.Client {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion("us-east-1"),

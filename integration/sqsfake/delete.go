@@ -9,14 +9,13 @@ import (
 // latest handle. An older handle is accepted and deletes nothing, as SQS
 // documents; so is the handle of a message already deleted.
 func (s *Server) deleteLocked(q *queue, h string) *apiError {
-	ref, ok := s.handles[h]
-	if !ok || ref.q != q {
-		return errReceiptHandleIsInvalid(h)
+	ref, m, e := s.resolveLocked(q, h)
+	if e != nil {
+		return e
 	}
-	m := ref.msg
 	switch {
-	case m.deleted:
-	case m.handle != h:
+	case m == nil: // deleted already
+	case ref.receive != uint32(m.receives):
 		s.stats.StaleDeletes++
 	default:
 		q.remove(m)
@@ -112,12 +111,11 @@ func (s *Server) changeVisibilityLocked(q *queue, h string, secs int) *apiError 
 	if _, e := intParam("VisibilityTimeout", &secs, 0, 0, 43200); e != nil {
 		return e
 	}
-	ref, ok := s.handles[h]
-	if !ok || ref.q != q {
-		return errReceiptHandleIsInvalid(h)
+	ref, m, e := s.resolveLocked(q, h)
+	if e != nil {
+		return e
 	}
-	m := ref.msg
-	if m.deleted || m.handle != h {
+	if m == nil || ref.receive != uint32(m.receives) {
 		return errNotInFlight(h)
 	}
 	now := s.clock.Now()

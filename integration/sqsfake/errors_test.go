@@ -2,6 +2,7 @@ package sqsfake
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -82,6 +83,10 @@ func TestErrorsThroughSDK(t *testing.T) {
 			_, err := f.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &f.url, ReceiptHandle: aws.String("forged")})
 			return err
 		}, &rhi, "ReceiptHandleIsInvalid"},
+		{"tampered receipt handle", func() error {
+			_, err := f.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &f.url, ReceiptHandle: aws.String(tamper(t, *m.ReceiptHandle))})
+			return err
+		}, &rhi, "ReceiptHandleIsInvalid"},
 		{"visibility change with a stale handle", func() error {
 			_, err := f.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &f.url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 60})
 			return err
@@ -116,4 +121,15 @@ func TestErrorsThroughSDK(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tamper flips a bit in the last byte of a handle's payload (its MAC).
+func tamper(t *testing.T, h string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, handlePrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	return handlePrefix + base64.StdEncoding.EncodeToString(b)
 }

@@ -3,7 +3,6 @@ package sqsfake
 import (
 	"crypto/md5"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -20,13 +19,17 @@ type queue struct {
 	retention  time.Duration
 	delay      time.Duration
 	lastPurge  time.Time
-	msgs       []*message // in send order; deleted ones are removed
+	serial     uint64              // names the queue inside receipt handles
+	msgs       []*message          // in send order; deleted ones until compacted
+	dead       int                 // deleted ones still in msgs
+	live       map[uint64]*message // by serial, not deleted
 }
 
 // message is one stored copy. A duplicate (DuplicateNext) is a second copy
 // with the same MessageId, as when an SQS server holding a copy misses a
 // delete.
 type message struct {
+	serial       uint64 // unique per copy
 	id           string
 	body         string
 	md5          string
@@ -34,18 +37,11 @@ type message struct {
 	visibleAt    time.Time
 	receives     int
 	firstReceive time.Time
-	handle       string // the latest receipt handle, "" before the first receive
 	deleted      bool
 }
 
-// handleRef records what a receipt handle was issued for.
-type handleRef struct {
-	q   *queue
-	msg *message
-}
-
-func newQueue(name string, now time.Time, attrs map[string]string) (*queue, error) {
-	q := &queue{name: name, created: now, attrs: attrs,
+func newQueue(name string, serial uint64, now time.Time, attrs map[string]string) (*queue, error) {
+	q := &queue{name: name, serial: serial, created: now, attrs: attrs, live: map[uint64]*message{},
 		visibility: 30 * time.Second, retention: 4 * 24 * time.Hour}
 	for k, v := range attrs {
 		n, err := strconv.Atoi(v)
@@ -104,64 +100,74 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newHandle returns an opaque receipt handle shaped like SQS's.
-func newHandle() string {
-	var b [48]byte
-	_, _ = rand.Read(b[:])
-	return "AQEB" + base64.StdEncoding.EncodeToString(b[:])
+// add stores m (a new message, or a duplicate copy with its own serial).
+func (q *queue) add(m *message) {
+	q.msgs = append(q.msgs, m)
+	q.live[m.serial] = m
 }
 
 // send stores a message and returns it.
-func (q *queue) send(now time.Time, body string, delay time.Duration) *message {
+func (q *queue) send(serial uint64, now time.Time, body string, delay time.Duration) *message {
 	if delay < 0 {
 		delay = q.delay
 	}
-	m := &message{id: newID(), body: body, md5: md5hex(body), sent: now, visibleAt: now.Add(delay)}
-	q.msgs = append(q.msgs, m)
+	m := &message{serial: serial, id: newID(), body: body, md5: md5hex(body), sent: now, visibleAt: now.Add(delay)}
+	q.add(m)
 	return m
 }
 
-// expire drops messages past the retention period.
+// expire deletes the messages past the retention period.
 func (q *queue) expire(now time.Time) {
-	keep := q.msgs[:0]
 	for _, m := range q.msgs {
-		if !m.deleted && now.Sub(m.sent) < q.retention {
-			keep = append(keep, m)
-		} else {
-			m.deleted = true
+		if !m.deleted && now.Sub(m.sent) >= q.retention {
+			q.remove(m)
 		}
 	}
-	clear(q.msgs[len(keep):])
-	q.msgs = keep
 }
 
-// visible returns the messages a receive may take now, in send order, and
-// the earliest time a hidden one becomes visible (zero if none).
-func (q *queue) visible(now time.Time) (out []*message, next time.Time) {
+// visible returns up to max messages a receive may take now (all of them
+// when all), in send order, and, when it found none, the earliest time a
+// hidden one becomes visible (zero if none).
+func (q *queue) visible(now time.Time, max int, all bool) (out []*message, next time.Time) {
 	for _, m := range q.msgs {
-		if !m.visibleAt.After(now) {
+		switch {
+		case m.deleted:
+		case !m.visibleAt.After(now):
 			out = append(out, m)
-		} else if next.IsZero() || m.visibleAt.Before(next) {
+			if !all && len(out) == max {
+				return out, time.Time{}
+			}
+		case next.IsZero() || m.visibleAt.Before(next):
 			next = m.visibleAt
 		}
 	}
 	return out, next
 }
 
+// remove deletes m. The slice is compacted once half of it is deleted, so
+// that a delete costs O(1) amortized however deep the queue.
 func (q *queue) remove(m *message) {
 	m.deleted = true
-	for i, x := range q.msgs {
-		if x == m {
-			q.msgs = append(q.msgs[:i], q.msgs[i+1:]...)
-			return
+	delete(q.live, m.serial)
+	q.dead++
+	if q.dead < 64 || q.dead < len(q.msgs)/2 {
+		return
+	}
+	keep := q.msgs[:0]
+	for _, x := range q.msgs {
+		if !x.deleted {
+			keep = append(keep, x)
 		}
 	}
+	clear(q.msgs[len(keep):])
+	q.msgs, q.dead = keep, 0
 }
 
 // counts returns the visible, in-flight and delayed message counts.
 func (q *queue) counts(now time.Time) (visible, inFlight, delayed int) {
 	for _, m := range q.msgs {
 		switch {
+		case m.deleted:
 		case !m.visibleAt.After(now):
 			visible++
 		case m.receives > 0:

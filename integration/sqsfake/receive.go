@@ -68,7 +68,7 @@ func (s *Server) receiveMessage(ctx context.Context, _ string, body []byte) (any
 		if s.queues[q.name] != q {
 			return nil, errQueueDoesNotExist()
 		}
-		ready, next := q.visible(now)
+		ready, next := q.visible(now, max, s.faults.reorder)
 		if len(ready) > 0 {
 			return map[string]any{"Messages": s.takeLocked(q, ready, max, now, time.Duration(vis)*time.Second, want)}, nil
 		}
@@ -108,8 +108,8 @@ func (s *Server) takeLocked(q *queue, ready []*message, max int, now time.Time, 
 		if s.faults.duplicates > 0 {
 			s.faults.duplicates--
 			dup := *m
-			dup.handle = ""
-			q.msgs = append(q.msgs, &dup)
+			dup.serial = s.nextSerialLocked()
+			q.add(&dup)
 			s.stats.Duplicated++
 		}
 		if m.receives == 0 {
@@ -119,10 +119,9 @@ func (s *Server) takeLocked(q *queue, ready []*message, max int, now time.Time, 
 		}
 		m.receives++
 		m.visibleAt = now.Add(vis)
-		m.handle = newHandle()
-		s.handles[m.handle] = handleRef{q: q, msg: m}
 		s.stats.Received++
-		rm := receivedMessage{MessageId: m.id, ReceiptHandle: m.handle, MD5OfBody: m.md5, Body: m.body}
+		rm := receivedMessage{MessageId: m.id, ReceiptHandle: s.newHandle(handle{q.serial, m.serial, uint32(m.receives)}),
+			MD5OfBody: m.md5, Body: m.body}
 		if len(want) > 0 {
 			rm.Attributes = map[string]string{}
 			put := func(k, v string) {

@@ -29,7 +29,7 @@ func (s *Server) sendLocked(q *queue, body string, delay *int) (*message, *apiEr
 		}
 		d = time.Duration(*delay) * time.Second
 	}
-	m := q.send(s.clock.Now(), body, d)
+	m := q.send(s.nextSerialLocked(), s.clock.Now(), body, d)
 	s.stats.Sent++
 	s.wakeLocked()
 	return m, nil

@@ -2,6 +2,7 @@ package sqsfake
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,9 +33,11 @@ type Server struct {
 	region  string
 	account string
 
+	secret [32]byte // keys the receipt handles' MAC
+
 	mu      sync.Mutex
 	queues  map[string]*queue
-	handles map[string]handleRef
+	serial  uint64        // last serial given to a queue or a message copy
 	changed chan struct{} // closed and replaced when a receive may find more
 	closed  bool
 	faults  faults
@@ -44,7 +47,8 @@ type Server struct {
 // New returns a server with no queues.
 func New(o Options) *Server {
 	s := &Server{clock: o.Clock, region: o.Region, account: o.AccountID,
-		queues: map[string]*queue{}, handles: map[string]handleRef{}, changed: make(chan struct{})}
+		queues: map[string]*queue{}, changed: make(chan struct{})}
+	_, _ = crand.Read(s.secret[:])
 	if s.clock == nil {
 		s.clock = RealClock{}
 	}
@@ -165,7 +169,7 @@ func (s *Server) createQueue(_ context.Context, base string, body []byte) (any, 
 		}
 		return map[string]string{"QueueUrl": s.queueURL(base, in.QueueName)}, nil
 	}
-	q, err := newQueue(in.QueueName, s.clock.Now(), in.Attributes)
+	q, err := newQueue(in.QueueName, s.nextSerialLocked(), s.clock.Now(), in.Attributes)
 	if err != nil {
 		var ae *apiError
 		errors.As(err, &ae)
@@ -173,6 +177,11 @@ func (s *Server) createQueue(_ context.Context, base string, body []byte) (any, 
 	}
 	s.queues[in.QueueName] = q
 	return map[string]string{"QueueUrl": s.queueURL(base, in.QueueName)}, nil
+}
+
+func (s *Server) nextSerialLocked() uint64 {
+	s.serial++
+	return s.serial
 }
 
 func validQueueName(n string) bool {
@@ -254,6 +263,6 @@ func (s *Server) purgeQueue(_ context.Context, _ string, body []byte) (any, *api
 	for _, m := range q.msgs {
 		m.deleted = true
 	}
-	q.msgs = nil
+	q.msgs, q.dead, q.live = nil, 0, map[uint64]*message{}
 	return struct{}{}, nil
 }
