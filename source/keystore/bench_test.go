@@ -13,7 +13,7 @@ import (
 func BenchmarkWindow(b *testing.B) {
 	const rate, window, pruneEvery = 1000, time.Hour, 10
 	keys := int(window/time.Second) * rate
-	s, err := New(keys + pruneEvery*rate)
+	s, err := New(Capacity(window, pruneEvery*time.Second, rate))
 	if err != nil {
 		b.Fatal(err)
 	}

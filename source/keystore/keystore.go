@@ -191,3 +191,12 @@ func (s *Store) deleteAt(i uint64) {
 		i = j
 	}
 }
+
+// Capacity is the number of keys a store needs for a window at a peak rate
+// of perSecond keys when Prune runs every pruneEvery: the window plus what
+// arrives between two prunes (plus the window's closing second, which Prune
+// keeps). Past it, Add reports ErrFull.
+func Capacity(window, pruneEvery time.Duration, perSecond int) int {
+	secs := (window + pruneEvery + time.Second + time.Second - 1) / time.Second
+	return int(secs) * perSecond
+}

@@ -186,3 +186,33 @@ func TestSumIsSHA256Prefix(t *testing.T) {
 		t.Fatalf("Sum(abc) = %s, want the first 16 bytes of SHA-256(abc)", got)
 	}
 }
+
+// A store of Capacity keys, pruned every pruneEvery while perSecond keys a
+// second arrive, never refuses one; one second less of capacity does.
+func TestCapacityIsEnough(t *testing.T) {
+	const perSecond, window, every = 50, 120 * time.Second, 10 * time.Second
+	run := func(capacity int) error {
+		s, _ := New(capacity)
+		var n uint64
+		for sec := range 600 {
+			now := t0.Add(time.Duration(sec) * time.Second)
+			if sec%int(every/time.Second) == 0 {
+				s.Prune(now.Add(-window))
+			}
+			for range perSecond {
+				n++
+				if err := s.Add(key(n), now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	c := Capacity(window, every, perSecond)
+	if err := run(c); err != nil {
+		t.Fatalf("Capacity %d: %v", c, err)
+	}
+	if err := run(c - 2*perSecond); !errors.Is(err, ErrFull) {
+		t.Fatalf("two seconds less than Capacity: %v, want ErrFull (Capacity is not tight)", err)
+	}
+}

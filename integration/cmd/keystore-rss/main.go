@@ -35,7 +35,7 @@ func main() {
 }
 
 func measure(rate int, window, run, every time.Duration) error {
-	capacity := int((window+every)/time.Second) * rate
+	capacity := keystore.Capacity(window, every, rate)
 	s, err := keystore.New(capacity)
 	if err != nil {
 		return err
