@@ -79,18 +79,33 @@ func (s *Server) wakeLocked() {
 
 type handler func(s *Server, ctx context.Context, base string, body []byte) (any, *apiError)
 
-var operations = map[string]handler{
-	"CreateQueue":                  (*Server).createQueue,
-	"GetQueueUrl":                  (*Server).getQueueURL,
-	"GetQueueAttributes":           (*Server).getQueueAttributes,
-	"PurgeQueue":                   (*Server).purgeQueue,
-	"SendMessage":                  (*Server).sendMessage,
-	"SendMessageBatch":             (*Server).sendMessageBatch,
-	"ReceiveMessage":               (*Server).receiveMessage,
-	"DeleteMessage":                (*Server).deleteMessage,
-	"DeleteMessageBatch":           (*Server).deleteMessageBatch,
-	"ChangeMessageVisibility":      (*Server).changeMessageVisibility,
-	"ChangeMessageVisibilityBatch": (*Server).changeMessageVisibilityBatch,
+// operation returns the handler of an X-Amz-Target operation, or nil.
+func operation(op string) handler {
+	switch op {
+	case "CreateQueue":
+		return (*Server).createQueue
+	case "GetQueueUrl":
+		return (*Server).getQueueURL
+	case "GetQueueAttributes":
+		return (*Server).getQueueAttributes
+	case "PurgeQueue":
+		return (*Server).purgeQueue
+	case "SendMessage":
+		return (*Server).sendMessage
+	case "SendMessageBatch":
+		return (*Server).sendMessageBatch
+	case "ReceiveMessage":
+		return (*Server).receiveMessage
+	case "DeleteMessage":
+		return (*Server).deleteMessage
+	case "DeleteMessageBatch":
+		return (*Server).deleteMessageBatch
+	case "ChangeMessageVisibility":
+		return (*Server).changeMessageVisibility
+	case "ChangeMessageVisibilityBatch":
+		return (*Server).changeMessageVisibilityBatch
+	}
+	return nil
 }
 
 // ServeHTTP answers one JSON-protocol request.
@@ -98,7 +113,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newID()
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, "AmazonSQS.")
-	h := operations[op]
+	h := operation(op)
 	if r.Method != http.MethodPost || !ok || h == nil {
 		writeError(w, reqID, errUnknownOperation(target))
 		return
