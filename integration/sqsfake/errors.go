@@ -50,8 +50,8 @@ func (k ErrorKind) String() string {
 	return fmt.Sprintf("ErrorKind(%d)", int(k))
 }
 
-// injected builds the response of an injected failure of op.
-func (k ErrorKind) injected(op string) *apiError {
+// injected builds the response of an injected failure.
+func (k ErrorKind) injected() *apiError {
 	switch k {
 	case ServiceUnavailable:
 		return &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "ServiceUnavailable", false,
@@ -63,9 +63,10 @@ func (k ErrorKind) injected(op string) *apiError {
 		return &apiError{http.StatusForbidden, "com.amazonaws.sqs#RequestThrottled", "RequestThrottled", true,
 			"injected fault: request throttled"}
 	case AccessDenied:
+		// SQS's own wording, as seen from SDKs: it does not name the IAM
+		// action, so a consumer has to (from the operation that failed).
 		return &apiError{http.StatusForbidden, "com.amazon.coral.service#AccessDeniedException", "AccessDenied", true,
-			"User: arn:aws:iam::000000000000:user/test is not authorized to perform: sqs:" + op +
-				" on resource: (injected fault) because no identity-based policy allows the sqs:" + op + " action"}
+			"Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied."}
 	default:
 		return &apiError{http.StatusInternalServerError, "InternalFailure", "InternalFailure", false,
 			"injected fault: internal failure"}

@@ -56,7 +56,7 @@ func (s *Server) injected(op string) *apiError {
 		if r.left > 0 && (r.op == "" || r.op == op) {
 			r.left--
 			s.stats.FailedCalls++
-			return r.kind.injected(op)
+			return r.kind.injected()
 		}
 	}
 	return nil
