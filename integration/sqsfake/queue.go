@@ -125,16 +125,16 @@ func (q *queue) expire(now time.Time) {
 	}
 }
 
-// visible returns up to max messages a receive may take now (all of them
+// visible returns up to limit messages a receive may take now (all of them
 // when all), in send order, and, when it found none, the earliest time a
 // hidden one becomes visible (zero if none).
-func (q *queue) visible(now time.Time, max int, all bool) (out []*message, next time.Time) {
+func (q *queue) visible(now time.Time, limit int, all bool) (out []*message, next time.Time) {
 	for _, m := range q.msgs {
 		switch {
 		case m.deleted:
 		case !m.visibleAt.After(now):
 			out = append(out, m)
-			if !all && len(out) == max {
+			if !all && len(out) == limit {
 				return out, time.Time{}
 			}
 		case next.IsZero() || m.visibleAt.Before(next):

@@ -42,7 +42,7 @@ func (s *Server) receiveMessage(ctx context.Context, _ string, body []byte) (any
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	max, e := intParam("MaxNumberOfMessages", in.MaxNumberOfMessages, 1, 1, 10)
+	limit, e := intParam("MaxNumberOfMessages", in.MaxNumberOfMessages, 1, 1, 10)
 	if e != nil {
 		return nil, e
 	}
@@ -68,9 +68,9 @@ func (s *Server) receiveMessage(ctx context.Context, _ string, body []byte) (any
 		if s.queues[q.name] != q {
 			return nil, errQueueDoesNotExist()
 		}
-		ready, next := q.visible(now, max, s.faults.reorder)
+		ready, next := q.visible(now, limit, s.faults.reorder)
 		if len(ready) > 0 {
-			return map[string]any{"Messages": s.takeLocked(q, ready, max, now, time.Duration(vis)*time.Second, want)}, nil
+			return map[string]any{"Messages": s.takeLocked(q, ready, limit, now, time.Duration(vis)*time.Second, want)}, nil
 		}
 		if !now.Before(deadline) || s.closed {
 			return struct{}{}, nil
@@ -95,13 +95,13 @@ func (s *Server) receiveMessage(ctx context.Context, _ string, body []byte) (any
 	}
 }
 
-// takeLocked hands out up to max of ready, applying the receive faults.
-func (s *Server) takeLocked(q *queue, ready []*message, max int, now time.Time, vis time.Duration, want map[string]bool) []receivedMessage {
+// takeLocked hands out up to limit of ready, applying the receive faults.
+func (s *Server) takeLocked(q *queue, ready []*message, limit int, now time.Time, vis time.Duration, want map[string]bool) []receivedMessage {
 	if s.faults.reorder {
 		s.faults.rng.Shuffle(len(ready), func(i, j int) { ready[i], ready[j] = ready[j], ready[i] })
 	}
-	if len(ready) > max {
-		ready = ready[:max]
+	if len(ready) > limit {
+		ready = ready[:limit]
 	}
 	out := make([]receivedMessage, 0, len(ready))
 	for _, m := range ready {
