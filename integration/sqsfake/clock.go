@@ -1,0 +1,90 @@
+package sqsfake
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is the time the server runs on: visibility timeouts, long polls,
+// SentTimestamp. A ManualClock compresses minutes of SQS time into a test.
+type Clock interface {
+	Now() time.Time
+	// Until returns a channel closed once the clock reaches t, and a stop
+	// function that releases it early.
+	Until(t time.Time) (<-chan struct{}, func())
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Until arms a timer for t.
+func (RealClock) Until(t time.Time) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	tm := time.AfterFunc(time.Until(t), func() { close(ch) })
+	return ch, func() { tm.Stop() }
+}
+
+// ManualClock moves only when Advance or Set is called.
+type ManualClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters map[*waiter]struct{}
+}
+
+type waiter struct {
+	at time.Time
+	ch chan struct{}
+}
+
+// NewManualClock starts a manual clock at start.
+func NewManualClock(start time.Time) *ManualClock {
+	return &ManualClock{now: start, waiters: map[*waiter]struct{}{}}
+}
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Until returns a channel closed when Advance reaches t.
+func (c *ManualClock) Until(t time.Time) (<-chan struct{}, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := &waiter{at: t, ch: make(chan struct{})}
+	if !t.After(c.now) {
+		close(w.ch)
+		return w.ch, func() {}
+	}
+	c.waiters[w] = struct{}{}
+	return w.ch, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.waiters, w)
+	}
+}
+
+// Advance moves the clock forward by d and wakes what was waiting for it.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	for w := range c.waiters {
+		if !w.at.After(c.now) {
+			close(w.ch)
+			delete(c.waiters, w)
+		}
+	}
+}
+
+// Waiters reports how many Until channels are armed: a test waits for a long
+// poll to be parked before it advances the clock past its deadline.
+func (c *ManualClock) Waiters() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}

@@ -1,0 +1,125 @@
+package sqsfake
+
+import (
+	"math/rand/v2"
+)
+
+// faults is the injected misbehaviour, guarded by Server.mu.
+type faults struct {
+	rng               *rand.Rand
+	failNext          []failRule
+	failDeleteEntries int
+	duplicates        int
+	reorder           bool
+}
+
+type failRule struct {
+	op   string // "" matches every operation
+	kind ErrorKind
+	left int
+}
+
+// Stats counts what the server did, for assertions beside the SDK's view.
+type Stats struct {
+	Sent          int // messages stored by SendMessage(Batch)
+	Received      int // deliveries, first ones and redeliveries
+	Redelivered   int // deliveries of a copy received before
+	Duplicated    int // extra copies made by DuplicateNext
+	Deleted       int // copies deleted with their latest handle
+	StaleDeletes  int // deletes with a superseded handle: accepted, nothing deleted
+	FailedEntries int // DeleteMessageBatch entries failed by FailDeleteEntries
+	FailedCalls   int // calls failed by FailNext
+}
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// FailNext fails the next n calls of op ("ReceiveMessage", ...; "" for any
+// operation) with kind, before they touch any queue. Rules stack: the
+// oldest matching one with calls left applies.
+func (s *Server) FailNext(op string, kind ErrorKind, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.failNext = append(s.faults.failNext, failRule{op: op, kind: kind, left: n})
+}
+
+// injected returns the failure FailNext set up for op, if any.
+func (s *Server) injected(op string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.faults.failNext {
+		r := &s.faults.failNext[i]
+		if r.left > 0 && (r.op == "" || r.op == op) {
+			r.left--
+			s.stats.FailedCalls++
+			return r.kind.injected()
+		}
+	}
+	return nil
+}
+
+// FailDeleteEntries fails the next n DeleteMessageBatch entries, each with a
+// per-entry failure (Code InternalError, SenderFault false) in an otherwise
+// successful call; the messages stay in flight.
+func (s *Server) FailDeleteEntries(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.failDeleteEntries = n
+}
+
+// DuplicateNext makes the next n deliveries leave a second copy of the
+// message behind, visible at once, with the same MessageId and body: the
+// at-least-once duplicate of a standard queue. Deleting one copy leaves the
+// other.
+func (s *Server) DuplicateNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.duplicates = n
+}
+
+// Reorder makes receives take visible messages in a shuffled order (seeded
+// by Options.Seed) instead of send order.
+func (s *Server) Reorder(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.reorder = on
+}
+
+// ExpireInFlight makes every in-flight message of queue visible now, as if
+// its visibility timeout had lapsed: the next receive redelivers it with a
+// new receipt handle, and the old handle goes stale. It returns how many.
+func (s *Server) ExpireInFlight(queueName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queues[queueName]
+	if q == nil {
+		return 0
+	}
+	now := s.clock.Now()
+	n := 0
+	for _, m := range q.msgs {
+		if m.receives > 0 && m.visibleAt.After(now) {
+			m.visibleAt = now
+			n++
+		}
+	}
+	s.wakeLocked()
+	return n
+}
+
+// InFlight returns how many messages of queue are received and not yet
+// deleted or visible again.
+func (s *Server) InFlight(queueName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queues[queueName]
+	if q == nil {
+		return 0
+	}
+	_, n, _ := q.counts(s.clock.Now())
+	return n
+}
