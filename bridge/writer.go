@@ -152,8 +152,8 @@ func (w *writer) DeadLetter(ctx context.Context, dl *source.DeadLetter) error {
 		kafka.Header{Key: HeaderError, Value: w.reason.value},
 		kafka.Header{Key: HeaderBridge, Value: w.bridgeName},
 		kafka.Header{Key: HeaderEventTime, Value: r.FormatTime(t)},
+		kafka.Header{Key: HeaderReceivedAt, Value: []byte(now.Format(time.RFC3339Nano))},
 	)
-	r.Headers = append(r.Headers, kafka.Header{Key: HeaderReceivedAt, Value: []byte(now.Format(time.RFC3339Nano))})
 	return w.send(ctx, r, entry{time: dl.Time, kept: t, key: key, output: outDeadLetters, ack: dl.Ack, ackID: dl.AckID})
 }
 

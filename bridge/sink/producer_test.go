@@ -181,3 +181,20 @@ func TestProducerReusedEncoderWritesEveryRecordExactly(t *testing.T) {
 func newTestProducer(client *kafka.Client, pid *txn.Producer, cfg ProducerConfig, partitions map[string]int, onAck AckFunc) *Producer {
 	return NewProducer(client, pid, Immediate(onAck), cfg, partitions, onAck)
 }
+
+// A record keeps up to four headers in its own room and allocates more.
+func TestRecordHeadersBeyondTheRoom(t *testing.T) {
+	var r Record
+	hs := make([]kafka.Header, 6)
+	for i := range hs {
+		hs[i] = kafka.Header{Key: fmt.Sprint("h", i), Value: []byte{byte(i)}}
+	}
+	r.SetHeaders(hs[:4]...)
+	if len(r.Headers) != 4 || &r.Headers[0] != &r.headerRoom[0] {
+		t.Errorf("four headers: %d, in the room: %v", len(r.Headers), len(r.Headers) > 0 && &r.Headers[0] == &r.headerRoom[0])
+	}
+	r.SetHeaders(hs...)
+	if len(r.Headers) != 6 || r.Headers[5].Key != "h5" {
+		t.Errorf("six headers became %v", r.Headers)
+	}
+}

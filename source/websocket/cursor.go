@@ -33,9 +33,9 @@ type cursor struct {
 	// Under the core's lock (Observe, Position, Horizon).
 	connSince time.Time // since of the current connection; zero before the first
 	// Written by the reading goroutine, read under the core's lock: the
-	// latest event time read on the current connection, in Unix seconds
-	// rounded down (so the horizon errs towards keeping keys); noneRead
-	// before the first.
+	// latest event time read on the current connection, in Unix
+	// milliseconds rounded down (the upstream's precision; rounding errs
+	// towards keeping keys); noneRead before the first.
 	connHigh atomic.Int64
 	// Owned by the reading goroutine: no connection resumes before it (the
 	// end of a gap marker written, acknowledged or not).
@@ -85,7 +85,7 @@ func (c *cursor) Horizon(p source.Progress) time.Time {
 	if !c.connSince.IsZero() {
 		current = c.connSince
 		if high := c.connHigh.Load(); high != noneRead {
-			if replay := time.Unix(high, 0).Add(-c.lateness); replay.After(current) {
+			if replay := time.UnixMilli(high).Add(-c.lateness); replay.After(current) {
 				current = replay
 			}
 		}
@@ -113,9 +113,9 @@ func (c *cursor) resume(out source.Output) time.Time {
 
 // read notes an event time read on the current connection.
 func (c *cursor) read(t time.Time) {
-	sec := t.Unix()
-	if sec > c.connHigh.Load() {
-		c.connHigh.Store(sec) // only the reading goroutine stores
+	ms := t.UnixMilli()
+	if ms > c.connHigh.Load() {
+		c.connHigh.Store(ms) // only the reading goroutine stores
 	}
 }
 
