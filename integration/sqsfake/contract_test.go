@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -57,8 +56,7 @@ var contractScenarios = []struct {
 }
 
 func TestContractStandIn(t *testing.T) {
-	hs := httptest.NewServer(New(Options{}))
-	t.Cleanup(hs.Close)
+	hs := startHTTP(t, New(Options{}))
 	runContract(t, hs.URL)
 }
 
