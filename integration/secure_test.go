@@ -39,6 +39,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
@@ -308,7 +309,7 @@ func TestExactlyOnceOverMTLS(t *testing.T) {
 func refusal(t *testing.T, k *securedKafka, tweak func(*config.Env), want string) {
 	t.Helper()
 	h := newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, tweak)
-	b := newBridge(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), nil)
+	b := bridgetest.New(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), nil)
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	defer cancel()
 	err := b.Run(ctx)
