@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,33 +15,6 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/durability"
 	"github.com/analytics-bridge/analytics-bridge/config"
 )
-
-// allDocs parses every document of every YAML file in dir, in order.
-func allDocs(t *testing.T, dir string) []map[string]any {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no manifests in %s: %v", dir, err)
-	}
-	var docs []map[string]any
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		for {
-			var doc map[string]any
-			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			docs = append(docs, doc)
-		}
-	}
-	return docs
-}
 
 // acl is one (resource, operation) grant.
 type acl struct{ resourceType, name, pattern, operation string }

@@ -21,14 +21,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// manifests parses every document of every YAML file in dir.
-func manifests(t *testing.T, dir string) map[string]map[string]any {
+// allDocs parses every document of every YAML file in dir, in order.
+func allDocs(t *testing.T, dir string) []map[string]any {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests in %s: %v", dir, err)
 	}
-	byKind := map[string]map[string]any{}
+	var docs []map[string]any
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -37,19 +37,28 @@ func manifests(t *testing.T, dir string) map[string]map[string]any {
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		for {
 			var doc map[string]any
-			err := dec.Decode(&doc)
-			if errors.Is(err, io.EOF) {
+			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 				break
-			}
-			if err != nil {
+			} else if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			kind, _ := doc["kind"].(string)
-			if kind == "" {
-				t.Fatalf("%s: a document without kind", f)
-			}
-			byKind[kind] = doc
+			docs = append(docs, doc)
 		}
+	}
+	return docs
+}
+
+// manifests parses every document of every YAML file in dir, by kind (the
+// last document of a kind wins).
+func manifests(t *testing.T, dir string) map[string]map[string]any {
+	t.Helper()
+	byKind := map[string]map[string]any{}
+	for _, doc := range allDocs(t, dir) {
+		kind, _ := doc["kind"].(string)
+		if kind == "" {
+			t.Fatalf("%s: a document without kind", dir)
+		}
+		byKind[kind] = doc
 	}
 	return byKind
 }
@@ -164,23 +173,9 @@ func TestKubernetesManifests(t *testing.T) {
 // exportedMetrics returns the names of the metrics the binary exports.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
-	reg := newRegistry()
-	env := config.Defaults()
-	env.AnalyticsURL, env.AnalyticsToken, env.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
-		t.Fatal(err)
-	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	exported := map[string]bool{}
-	for _, f := range families {
-		exported[f.GetName()] = true
+	for name := range registryFamilies(t) {
+		exported[name] = true
 	}
 	return exported
 }

@@ -453,7 +453,7 @@ func (v *validator) token(e Env) TokenConfig {
 		ClientSecret:     e.OAuthClientSecret,
 		ClientSecretFile: strings.TrimSpace(e.OAuthSecretFile),
 	}
-	t.Scopes = splitList(e.OAuthScopes)
+	t.Scopes = SplitList(e.OAuthScopes)
 	oauth := t.OAuthURL != "" || t.ClientID != "" || t.ClientSecret != "" || t.ClientSecretFile != ""
 	sources := 0
 	for _, set := range []bool{t.Static != "", t.File != "", oauth} {

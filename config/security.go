@@ -207,7 +207,7 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 		}
 		v.secretOrFile("KAFKA_SASL_OAUTH_CLIENT_SECRET", "KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", o.ClientSecret, o.ClientSecretFile,
 			"with KAFKA_SASL_MECHANISM=OAUTHBEARER")
-		o.Scopes = splitList(e.KafkaOAuthScopes)
+		o.Scopes = SplitList(e.KafkaOAuthScopes)
 		o.CAFile = v.tlsFiles("KAFKA_SASL_OAUTH_CA_FILE", "", "", e.KafkaOAuthCAFile, "", "").CAFile
 		if o.CAFile != "" && strings.HasPrefix(strings.ToLower(o.TokenURL), "http://") {
 			v.add("KAFKA_SASL_OAUTH_CA_FILE", "has no effect with an http:// KAFKA_SASL_OAUTH_TOKEN_URL")
@@ -304,7 +304,10 @@ func (v *validator) pairs(name, value string) [][2]string {
 	return out
 }
 
-func splitList(s string) []string {
+// SplitList splits a comma-separated setting into its items, trimmed of
+// white space, empty ones dropped. Exported for the tools that take lists
+// the way the bridge's settings do.
+func SplitList(s string) []string {
 	var out []string
 	for _, item := range strings.Split(s, ",") {
 		if item = strings.TrimSpace(item); item != "" {

@@ -11,14 +11,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
-	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // waitLimit bounds every wait; generous because CI machines are loaded.
@@ -41,17 +40,9 @@ func newHarness(t testing.TB, sc sim.Config, tweak func(*config.Env)) *harness {
 // newHarnessOn is newHarness on a given cluster.
 func newHarnessOn(t testing.TB, k *kafkatest.Cluster, sc sim.Config, tweak func(*config.Env)) *harness {
 	t.Helper()
-	// The bridge starts where the simulator's log starts, so that the
-	// ledger and the topic cover the same events however slowly it starts.
-	simStart := time.Now().UTC()
-	s, err := sim.New(sc)
-	if err != nil {
-		t.Fatalf("starting the simulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	env := testEnv(k.Prefix, s.EventsURL(), k.Brokers)
-	env.AnalyticsToken = s.IssueToken(time.Hour)
-	env.StartSince = simStart.Format(time.RFC3339Nano)
+	s, since := bridgetest.StartSim(t, sc)
+	env := bridgetest.Env(k, s, since)
+	withIntegrationTimings(&env)
 	if sc.IDLess {
 		env.EventTimeField = "eventTime"
 	}
@@ -64,31 +55,15 @@ func newHarnessOn(t testing.TB, k *kafkatest.Cluster, sc sim.Config, tweak func(
 	return &harness{t: t, kafka: k, sim: s, env: env}
 }
 
-// testEnv is a production environment with test-sized timings.
-func testEnv(prefix, url string, brokers []string) config.Env {
-	e := config.Defaults()
-	e.AnalyticsURL = url
-	e.KafkaBrokers = strings.Join(brokers, ",")
-	e.KafkaTopic = prefix + ".events"
-	e.CheckpointTopic = prefix + ".checkpoints"
-	e.BridgeName = prefix
-	e.BridgeInstanceID = prefix + "-1"
-	e.KafkaReplication = "1"
+// withIntegrationTimings adds what the integration tests tune beyond
+// bridgetest.Env: small batches and short upstream timeouts, so that the
+// fault tests see batches cut and reconnections soon.
+func withIntegrationTimings(e *config.Env) {
 	e.KafkaBatchSize = "500"
 	e.KafkaLinger = "2ms"
 	e.KafkaMaxInFlight = "5000"
-	e.KafkaClientID = "analytics-bridge-test"
-	e.PartitionKey = "eventBody.conversationId"
-	e.EventLateness = "0s"
-	e.ReconnectMinBackoff = "10ms"
-	e.ReconnectMaxBackoff = "500ms"
 	e.IdleTimeout = "3s"
 	e.PingInterval = "500ms"
-	e.CheckpointInterval = "100ms"
-	e.LeaseSessionTimeout = "1500ms"
-	e.LogLevel = "warn"
-	e.LogFormat = "console"
-	return e
 }
 
 func (h *harness) config() config.Config {
@@ -116,8 +91,7 @@ func (h *harness) start() *running {
 func (h *harness) startWith(reg prometheus.Registerer) *running {
 	h.t.Helper()
 	cfg := h.config()
-	log := zerolog.New(zerolog.NewTestWriter(h.t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	b := newBridge(h.t, cfg, log, reg)
+	b := bridgetest.New(h.t, cfg, bridgetest.Logger(h.t), reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{b: b, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- b.Run(ctx) }()
@@ -377,17 +351,3 @@ func (h *harness) waitConnections(n int) {
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-// newBridge builds a bridge of cfg as main does: its source, then the core.
-func newBridge(t testing.TB, cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) *bridge.Bridge {
-	t.Helper()
-	src, err := sources.New(cfg, log, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log, Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}

@@ -38,6 +38,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
 )
 
@@ -145,17 +146,11 @@ func (e *secureEnv) mtlsClient(t *testing.T, caFile, certFile, keyFile string, o
 
 func secureClient(t *testing.T, brokers []string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(brokers...),
+	return kafkatest.NewClient(t, brokers, append([]kgo.Opt{
 		kgo.ClientID("secure-listeners-test"),
 		kgo.FetchMaxWait(200 * time.Millisecond),
 		kgo.RetryTimeout(15 * time.Second),
 	}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
 }
 
 var unsafeTopicChars = regexp.MustCompile(`[^a-zA-Z0-9.-]+`)

@@ -39,6 +39,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
@@ -308,7 +309,7 @@ func TestExactlyOnceOverMTLS(t *testing.T) {
 func refusal(t *testing.T, k *securedKafka, tweak func(*config.Env), want string) {
 	t.Helper()
 	h := newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, tweak)
-	b := newBridge(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), nil)
+	b := bridgetest.New(t, h.config(), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), nil)
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	defer cancel()
 	err := b.Run(ctx)
@@ -459,15 +460,24 @@ func TestWrongPasswordEndsTheProcess(t *testing.T) {
 	t.Logf("the operator reads: %s", errorLines[0])
 }
 
+// checkWrongPassword runs `check --connect` against k as its user with the
+// password "wrong-password", and gives the harness (to run it again with
+// other settings), the output and the exit code.
+func checkWrongPassword(t *testing.T, bin string, k *securedKafka) (h *harness, out string, code int) {
+	t.Helper()
+	h = newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
+		k.secure(e, k.user, "wrong-password")
+	})
+	out, code = runCommand(t, bin, h.env, "check", "--connect")
+	return h, out, code
+}
+
 // TestCheckConnectReportsAWrongPassword: `check --connect` names the
 // setting behind a refused login, and exits 1.
 func TestCheckConnectReportsAWrongPassword(t *testing.T) {
 	bin := buildBridge(t)
 	k := wrongPasswordListener(t)
-	h := newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
-		k.secure(e, k.user, "wrong-password")
-	})
-	out, code := runCommand(t, bin, h.env, "check", "--connect")
+	h, out, code := checkWrongPassword(t, bin, k)
 	want := "failed  kafka: kafka refused the bridge: the broker rejected KAFKA_SASL_USERNAME=" + k.user + " with KAFKA_SASL_MECHANISM=" + k.saslMechanism() + ": check KAFKA_SASL_PASSWORD"
 	if code != 1 || !strings.Contains(out, want) {
 		t.Fatalf("check --connect with a wrong password: exit %d\n%s\nwant a line with %q", code, out, want)

@@ -9,9 +9,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/syncbuf"
 )
 
 // verdictRE is the verdict line of an exactly-once run.
@@ -43,7 +44,7 @@ var holdsRE = regexp.MustCompile(`Kafka holds (\d+) records`)
 
 // runVerified runs the demo, requires exactly once and a verdict line, and
 // returns the narration.
-func runVerified(t *testing.T, ctx context.Context, out *syncBuffer, opts Options) string {
+func runVerified(t *testing.T, ctx context.Context, out *syncbuf.Buffer, opts Options) string {
 	t.Helper()
 	rep, err := Run(ctx, out, opts)
 	text := out.String()
@@ -60,7 +61,7 @@ func runVerified(t *testing.T, ctx context.Context, out *syncBuffer, opts Option
 
 func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 	t.Parallel()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	text := runVerified(t, t.Context(), &out, Options{Duration: 6 * time.Second, Rate: 300})
 	for _, want := range []struct{ what, re string }{
 		{"the first connection", `connected: \?since=\S+Z, the simulator's start`},
@@ -90,7 +91,7 @@ func TestDemoInterruptedStillVerifies(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// Interrupt (as SIGINT would) once the bridge streams.
-	out := &syncBuffer{onWrite: func(s string) {
+	out := &syncbuf.Buffer{OnWrite: func(s string) {
 		if strings.Contains(s, "streaming:") {
 			cancel()
 		}
@@ -170,27 +171,4 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("%v: nothing said on stderr", args)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the demo's writers, with a hook
-// seeing every write.
-type syncBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	onWrite func(string)
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.onWrite != nil {
-		b.onWrite(string(p))
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

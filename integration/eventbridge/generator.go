@@ -129,36 +129,39 @@ func (g *Generator) Conversation(start time.Time) []Event {
 	customer, acd, agent := g.uuid(), g.uuid(), g.uuid()
 	custSess, acdSess, agentSess := g.uuid(), g.uuid(), g.uuid()
 	ani, dnis := "tel:+1"+g.digits(10), "tel:+1800"+g.digits(7)
-	const media, provider, dir = "VOICE", "Edge", "INBOUND"
-	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	voice := call{MediaType: "VOICE", Provider: "Edge", Direction: "INBOUND", Ani: ani, Dnis: dnis}
+	// in is the session sess of participant, at t
+	in := func(t time.Time, participant, sess string) session {
+		return session{t.UnixMilli(), conv, participant, sess}
+	}
 
 	t := start
-	out := []Event{g.event(conv, "customer.start", t, customerStart{ms(t), conv, customer, custSess, media, provider, dir, ani, dnis, division})}
+	out := []Event{g.event(conv, "customer.start", t, customerStart{in(t, customer, custSess), voice, division})}
 	t = t.Add(g.ms(time.Second, 20*time.Second)) // IVR
-	out = append(out, g.event(conv, "acd.start", t, acdStart{ms(t), conv, acd, acdSess, media, provider, dir, ani, dnis, queue, division, 0, []string{}}))
+	out = append(out, g.event(conv, "acd.start", t, acdStart{in(t, acd, acdSess), voice, queue, division, 0, []string{}}))
 	wait := g.ms(2*time.Second, 90*time.Second)
 	t = t.Add(wait)
 	if g.rng.Float64() < g.opts.AbandonRate {
-		out = append(out, g.event(conv, "acd.end", t, acdEnd{ms(t), conv, acd, acdSess, "ENDPOINT", media, provider, dir, ani, dnis, queue, division,
+		out = append(out, g.event(conv, "acd.end", t, acdEnd{in(t, acd, acdSess), "ENDPOINT", voice, queue, division,
 			"ABANDON", "", []string{"STANDARD"}, "", 0, 0}))
 		talk := t.Sub(start)
-		return append(out, g.event(conv, "customer.end", t, customerEnd{ms(t), conv, customer, custSess, "ENDPOINT", media, provider, dir, ani, dnis, talk.Milliseconds(), division}))
+		return append(out, g.event(conv, "customer.end", t, customerEnd{in(t, customer, custSess), "ENDPOINT", voice, talk.Milliseconds(), division}))
 	}
-	out = append(out, g.event(conv, "acd.end", t, acdEnd{ms(t), conv, acd, acdSess, "TRANSFER", media, provider, dir, ani, dnis, queue, division,
+	out = append(out, g.event(conv, "acd.end", t, acdEnd{in(t, acd, acdSess), "TRANSFER", voice, queue, division,
 		"ANSWERED", user, []string{"STANDARD"}, "STANDARD", 0, wait.Milliseconds()}))
 	alerting := g.ms(time.Second, 8*time.Second)
-	out = append(out, g.event(conv, "user.start", t, userStart{ms(t), conv, agent, agentSess, media, provider, dir, ani, dnis, user, division, queue}))
+	out = append(out, g.event(conv, "user.start", t, userStart{in(t, agent, agentSess), voice, user, division, queue}))
 	answered := t.Add(alerting)
 	talk := g.ms(30*time.Second, 10*time.Minute)
 	t = answered.Add(talk)
 	// the customer hangs up: their end comes first, the agent's a moment later
-	out = append(out, g.event(conv, "customer.end", t, customerEnd{ms(t), conv, customer, custSess, "ENDPOINT", media, provider, dir, ani, dnis, t.Sub(start).Milliseconds(), division}))
+	out = append(out, g.event(conv, "customer.end", t, customerEnd{in(t, customer, custSess), "ENDPOINT", voice, t.Sub(start).Milliseconds(), division}))
 	t = t.Add(g.ms(10*time.Millisecond, 500*time.Millisecond))
-	out = append(out, g.event(conv, "user.end", t, userEnd{ms(t), conv, agent, agentSess, "PEER", media, provider, dir, ani, dnis, user, division, queue,
+	out = append(out, g.event(conv, "user.end", t, userEnd{in(t, agent, agentSess), "PEER", voice, user, division, queue,
 		talk.Milliseconds(), 0, alerting.Milliseconds()}))
 	acw := g.ms(5*time.Second, 2*time.Minute)
 	t = t.Add(acw)
-	return append(out, g.event(conv, "acw", t, afterCallWork{ms(t), conv, agent, agentSess, media, provider, dir, ani, dnis, user, queue,
+	return append(out, g.event(conv, "acw", t, afterCallWork{in(t, agent, agentSess), voice, user, queue,
 		g.uuid(), "customer asked about an invoice", acw.Milliseconds()}))
 }
 

@@ -4,47 +4,45 @@ package eventbridge
 // order of the Genesys platform SDK models. Only the fields a voice call
 // fills are here; all of them exist in the models (the tests check that).
 
-// customerStart is v2.detail.events.conversation.{id}.customer.start.
-type customerStart struct {
+// session is the participant session an event is about: the first fields
+// of every model.
+type session struct {
 	EventTime      int64  `json:"eventTime"`
 	ConversationID string `json:"conversationId"`
 	ParticipantID  string `json:"participantId"`
 	SessionID      string `json:"sessionId"`
-	MediaType      string `json:"mediaType"`
-	Provider       string `json:"provider"`
-	Direction      string `json:"direction"`
-	Ani            string `json:"ani"`
-	Dnis           string `json:"dnis"`
-	DivisionID     string `json:"divisionId"`
+}
+
+// call is the media and addresses of the call, the same in every event of
+// it; every model has them, after the session (and the disconnect type).
+type call struct {
+	MediaType string `json:"mediaType"`
+	Provider  string `json:"provider"`
+	Direction string `json:"direction"`
+	Ani       string `json:"ani"`
+	Dnis      string `json:"dnis"`
+}
+
+// customerStart is v2.detail.events.conversation.{id}.customer.start.
+type customerStart struct {
+	session
+	call
+	DivisionID string `json:"divisionId"`
 }
 
 // customerEnd is ...customer.end.
 type customerEnd struct {
-	EventTime             int64  `json:"eventTime"`
-	ConversationID        string `json:"conversationId"`
-	ParticipantID         string `json:"participantId"`
-	SessionID             string `json:"sessionId"`
-	DisconnectType        string `json:"disconnectType"`
-	MediaType             string `json:"mediaType"`
-	Provider              string `json:"provider"`
-	Direction             string `json:"direction"`
-	Ani                   string `json:"ani"`
-	Dnis                  string `json:"dnis"`
+	session
+	DisconnectType string `json:"disconnectType"`
+	call
 	InteractingDurationMs int64  `json:"interactingDurationMs"`
 	DivisionID            string `json:"divisionId"`
 }
 
 // acdStart is ...acd.start.
 type acdStart struct {
-	EventTime                int64    `json:"eventTime"`
-	ConversationID           string   `json:"conversationId"`
-	ParticipantID            string   `json:"participantId"`
-	SessionID                string   `json:"sessionId"`
-	MediaType                string   `json:"mediaType"`
-	Provider                 string   `json:"provider"`
-	Direction                string   `json:"direction"`
-	Ani                      string   `json:"ani"`
-	Dnis                     string   `json:"dnis"`
+	session
+	call
 	QueueID                  string   `json:"queueId"`
 	DivisionID               string   `json:"divisionId"`
 	RoutingPriority          int      `json:"routingPriority"`
@@ -53,16 +51,9 @@ type acdStart struct {
 
 // acdEnd is ...acd.end.
 type acdEnd struct {
-	EventTime           int64    `json:"eventTime"`
-	ConversationID      string   `json:"conversationId"`
-	ParticipantID       string   `json:"participantId"`
-	SessionID           string   `json:"sessionId"`
-	DisconnectType      string   `json:"disconnectType"`
-	MediaType           string   `json:"mediaType"`
-	Provider            string   `json:"provider"`
-	Direction           string   `json:"direction"`
-	Ani                 string   `json:"ani"`
-	Dnis                string   `json:"dnis"`
+	session
+	DisconnectType string `json:"disconnectType"`
+	call
 	QueueID             string   `json:"queueId"`
 	DivisionID          string   `json:"divisionId"`
 	AcdOutcome          string   `json:"acdOutcome"`
@@ -75,32 +66,18 @@ type acdEnd struct {
 
 // userStart is ...user.start.
 type userStart struct {
-	EventTime      int64  `json:"eventTime"`
-	ConversationID string `json:"conversationId"`
-	ParticipantID  string `json:"participantId"`
-	SessionID      string `json:"sessionId"`
-	MediaType      string `json:"mediaType"`
-	Provider       string `json:"provider"`
-	Direction      string `json:"direction"`
-	Ani            string `json:"ani"`
-	Dnis           string `json:"dnis"`
-	UserID         string `json:"userId"`
-	DivisionID     string `json:"divisionId"`
-	QueueID        string `json:"queueId"`
+	session
+	call
+	UserID     string `json:"userId"`
+	DivisionID string `json:"divisionId"`
+	QueueID    string `json:"queueId"`
 }
 
 // userEnd is ...user.end.
 type userEnd struct {
-	EventTime             int64  `json:"eventTime"`
-	ConversationID        string `json:"conversationId"`
-	ParticipantID         string `json:"participantId"`
-	SessionID             string `json:"sessionId"`
-	DisconnectType        string `json:"disconnectType"`
-	MediaType             string `json:"mediaType"`
-	Provider              string `json:"provider"`
-	Direction             string `json:"direction"`
-	Ani                   string `json:"ani"`
-	Dnis                  string `json:"dnis"`
+	session
+	DisconnectType string `json:"disconnectType"`
+	call
 	UserID                string `json:"userId"`
 	DivisionID            string `json:"divisionId"`
 	QueueID               string `json:"queueId"`
@@ -111,15 +88,8 @@ type userEnd struct {
 
 // afterCallWork is ...acw.
 type afterCallWork struct {
-	EventTime        int64  `json:"eventTime"`
-	ConversationID   string `json:"conversationId"`
-	ParticipantID    string `json:"participantId"`
-	SessionID        string `json:"sessionId"`
-	MediaType        string `json:"mediaType"`
-	Provider         string `json:"provider"`
-	Direction        string `json:"direction"`
-	Ani              string `json:"ani"`
-	Dnis             string `json:"dnis"`
+	session
+	call
 	UserID           string `json:"userId"`
 	QueueID          string `json:"queueId"`
 	WrapupCode       string `json:"wrapupCode"`

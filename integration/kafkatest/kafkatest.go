@@ -99,3 +99,15 @@ type Record struct {
 func (c *Cluster) Client() *kafka.Client {
 	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: 20 * time.Second}
 }
+
+// NewClient returns a franz-go client of brokers with opts, closed when t
+// ends.
+func NewClient(t TB, brokers []string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
+	if err != nil {
+		t.Fatalf("a Kafka client of %v: %v", brokers, err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}

@@ -1,38 +1,20 @@
 package sim
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/syncbuf"
 )
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // waitFor polls cond until it holds or the test times out. Used for server
 // state with no event to wait on (connection counts).
@@ -238,7 +220,7 @@ func TestSlowClientIsClosed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills TCP buffers")
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s := newTestServer(t, Config{Rate: 20000, BatchSize: 1, SlowClientQueue: 50, StaticTokens: []string{"tok"},
 		Logger: zerolog.New(&logs)})
 	// A client that never reads: the server must drop it rather than buffer

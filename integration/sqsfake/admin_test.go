@@ -3,7 +3,6 @@ package sqsfake
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,8 +13,7 @@ import (
 // A queue created and filled in-process is what an SDK client sees.
 func TestInProcessCreateAndSend(t *testing.T) {
 	srv := New(Options{})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	hs := startHTTP(t, srv)
 	if err := srv.CreateQueue("genesys", map[string]string{"VisibilityTimeout": "60"}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package sqsfake
 
 import (
 	"context"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -46,10 +45,7 @@ func TestMemoryFollowsLiveMessages(t *testing.T) {
 // HTTP on loopback: receive 10, delete them in one batch. It is the
 // stand-in's own ceiling, beside which a consumer is measured.
 func BenchmarkReceiveDeleteLoop(b *testing.B) {
-	srv := New(Options{})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer srv.Close()
+	hs := startHTTP(b, New(Options{}))
 	c := newClient(b, hs.URL, false)
 	ctx := context.Background()
 	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("bench")})

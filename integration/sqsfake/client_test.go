@@ -42,12 +42,19 @@ type fixture struct {
 
 // newFixture starts a stand-in on a manual clock with one queue (visibility
 // timeout 30 s) and returns an SDK client for it.
+// startHTTP serves srv over HTTP on loopback until tb ends; srv closes
+// first, so that no long poll holds the HTTP server's Close.
+func startHTTP(tb testing.TB, srv *Server) *httptest.Server {
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(func() { srv.Close(); hs.Close() })
+	return hs
+}
+
 func newFixture(t *testing.T, noRetry bool) *fixture {
 	t.Helper()
 	clock := NewManualClock(t0())
 	srv := New(Options{Clock: clock, Seed: 7})
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	hs := startHTTP(t, srv)
 	c := newClient(t, hs.URL, noRetry)
 	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{
 		QueueName:  aws.String("events"),

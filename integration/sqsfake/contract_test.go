@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -57,8 +56,7 @@ var contractScenarios = []struct {
 }
 
 func TestContractStandIn(t *testing.T) {
-	hs := httptest.NewServer(New(Options{}))
-	t.Cleanup(hs.Close)
+	hs := startHTTP(t, New(Options{}))
 	runContract(t, hs.URL)
 }
 
@@ -169,11 +167,18 @@ func scenarioSendReceiveDelete(t *testing.T, ct contractTarget) {
 	}
 }
 
-func scenarioRedeliver(t *testing.T, ct contractTarget) {
+// queueOfOne is a new queue holding one message, "m".
+func queueOfOne(t *testing.T, ct contractTarget) string {
+	t.Helper()
 	url := ct.queue(t)
 	if _, err := ct.client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("m")}); err != nil {
 		t.Fatal(err)
 	}
+	return url
+}
+
+func scenarioRedeliver(t *testing.T, ct contractTarget) {
+	url := queueOfOne(t, ct)
 	first := receiveAll(t, ct.client, url, 30)
 	release(t, ct, url, first)
 	second := receiveAll(t, ct.client, url, 30)
@@ -198,13 +203,9 @@ func release(t *testing.T, ct contractTarget, url string, ms []types.Message) {
 }
 
 func scenarioChangeVisibility(t *testing.T, ct contractTarget) {
-	ctx := context.Background()
-	url := ct.queue(t)
-	if _, err := ct.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("m")}); err != nil {
-		t.Fatal(err)
-	}
+	url := queueOfOne(t, ct)
 	m := receiveAll(t, ct.client, url, 30)[0]
-	out, err := ct.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url,
+	out, err := ct.client.ChangeMessageVisibilityBatch(context.Background(), &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url,
 		Entries: []types.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}}})
 	if err != nil || len(out.Successful) != 1 {
 		t.Fatalf("ChangeMessageVisibilityBatch: %v %+v", err, out)
@@ -215,11 +216,7 @@ func scenarioChangeVisibility(t *testing.T, ct contractTarget) {
 }
 
 func scenarioStaleDelete(t *testing.T, ct contractTarget) {
-	ctx := context.Background()
-	url := ct.queue(t)
-	if _, err := ct.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("m")}); err != nil {
-		t.Fatal(err)
-	}
+	url := queueOfOne(t, ct)
 	old := receiveAll(t, ct.client, url, 30)
 	release(t, ct, url, old)
 	if n := len(receiveAll(t, ct.client, url, 30)); n != 1 {
@@ -227,7 +224,7 @@ func scenarioStaleDelete(t *testing.T, ct contractTarget) {
 	}
 	// Only the answer is shared: moto 5.2 deletes the message with the old
 	// handle, the stand-in deletes nothing, and SQS "might not" delete it.
-	if _, err := ct.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: old[0].ReceiptHandle}); err != nil {
+	if _, err := ct.client.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: old[0].ReceiptHandle}); err != nil {
 		t.Fatalf("DeleteMessage with a superseded handle: %v, want success", err)
 	}
 }

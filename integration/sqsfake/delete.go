@@ -24,21 +24,18 @@ func (s *Server) deleteLocked(q *queue, h string) *apiError {
 	return nil
 }
 
+type deleteMessageInput struct {
+	queueRef
+	ReceiptHandle string
+}
+
 func (s *Server) deleteMessage(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct{ QueueUrl, ReceiptHandle string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
-	if e := s.deleteLocked(q, in.ReceiptHandle); e != nil {
-		return nil, e
-	}
-	return struct{}{}, nil
+	return onQueue(s, body, nil, func(q *queue, in *deleteMessageInput) (any, *apiError) {
+		if e := s.deleteLocked(q, in.ReceiptHandle); e != nil {
+			return nil, e
+		}
+		return struct{}{}, nil
+	})
 }
 
 type handleEntry struct {
@@ -46,6 +43,8 @@ type handleEntry struct {
 	ReceiptHandle     string
 	VisibilityTimeout int
 }
+
+func (e handleEntry) entryID() string { return e.Id }
 
 type batchResult struct {
 	Successful []struct{ Id string }
@@ -57,28 +56,14 @@ func (r *batchResult) ok(id string) { r.Successful = append(r.Successful, struct
 // batch runs fn on each entry of a DeleteMessageBatch or
 // ChangeMessageVisibilityBatch call.
 func (s *Server) batch(body []byte, failEntries *int, fn func(q *queue, en handleEntry) *apiError) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		Entries  []handleEntry
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	ids := make([]string, len(in.Entries))
-	for i, en := range in.Entries {
-		ids[i] = en.Id
-	}
-	if e := checkBatch(ids); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return onQueue(s, body, checkBatch[handleEntry], func(q *queue, in *batchInput[handleEntry]) (any, *apiError) {
+		return s.batchLocked(q, in.Entries, failEntries, fn), nil
+	})
+}
+
+func (s *Server) batchLocked(q *queue, entries []handleEntry, failEntries *int, fn func(q *queue, en handleEntry) *apiError) batchResult {
 	out := batchResult{Successful: []struct{ Id string }{}, Failed: []batchFailure{}}
-	for _, en := range in.Entries {
+	for _, en := range entries {
 		if failEntries != nil && *failEntries > 0 {
 			*failEntries--
 			s.stats.FailedEntries++
@@ -92,7 +77,7 @@ func (s *Server) batch(body []byte, failEntries *int, fn func(q *queue, en handl
 		}
 		out.ok(en.Id)
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) deleteMessageBatch(_ context.Context, _ string, body []byte) (any, *apiError) {
@@ -127,25 +112,19 @@ func (s *Server) changeVisibilityLocked(q *queue, h string, secs int) *apiError 
 	return nil
 }
 
+type changeVisibilityInput struct {
+	queueRef
+	ReceiptHandle     string
+	VisibilityTimeout int
+}
+
 func (s *Server) changeMessageVisibility(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl          string
-		ReceiptHandle     string
-		VisibilityTimeout int
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
-	if e := s.changeVisibilityLocked(q, in.ReceiptHandle, in.VisibilityTimeout); e != nil {
-		return nil, e
-	}
-	return struct{}{}, nil
+	return onQueue(s, body, nil, func(q *queue, in *changeVisibilityInput) (any, *apiError) {
+		if e := s.changeVisibilityLocked(q, in.ReceiptHandle, in.VisibilityTimeout); e != nil {
+			return nil, e
+		}
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) changeMessageVisibilityBatch(_ context.Context, _ string, body []byte) (any, *apiError) {

@@ -73,14 +73,25 @@ func (k ErrorKind) injected() *apiError {
 	}
 }
 
+// refusal is a request refused as the sender's fault (400): shape is the
+// SQS model's error shape, code its legacy query code.
+func refusal(shape, code, msg string) *apiError {
+	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#" + shape, code, true, msg}
+}
+
+// coralRefusal is a 400 of the AWS service framework (coral), before SQS
+// reads the request; its code is its shape.
+func coralRefusal(shape, msg string) *apiError {
+	return &apiError{http.StatusBadRequest, "com.amazon.coral.service#" + shape, shape, true, msg}
+}
+
 func errQueueDoesNotExist() *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#QueueDoesNotExist",
-		"AWS.SimpleQueueService.NonExistentQueue", true, "The specified queue does not exist."}
+	return refusal("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
 }
 
 func errQueueNameExists(name string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#QueueNameExists", "QueueAlreadyExists", true,
-		fmt.Sprintf("A queue already exists with the same name and a different value for attribute(s) of %s", name)}
+	return refusal("QueueNameExists", "QueueAlreadyExists",
+		fmt.Sprintf("A queue already exists with the same name and a different value for attribute(s) of %s", name))
 }
 
 func errReceiptHandleIsInvalid(h string) *apiError {
@@ -91,7 +102,7 @@ func errReceiptHandleIsInvalid(h string) *apiError {
 // errInvalidParameterValue is not a modelled shape; the SDK sees a generic
 // API error whose code comes from the query header.
 func errInvalidParameterValue(msg string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#InvalidParameterValue", "InvalidParameterValue", true, msg}
+	return refusal("InvalidParameterValue", "InvalidParameterValue", msg)
 }
 
 func errNotInFlight(h string) *apiError {
@@ -100,40 +111,35 @@ func errNotInFlight(h string) *apiError {
 }
 
 func errInvalidAttributeName(name string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#InvalidAttributeName", "InvalidAttributeName", true,
-		fmt.Sprintf("Unknown Attribute %s.", name)}
+	return refusal("InvalidAttributeName", "InvalidAttributeName", fmt.Sprintf("Unknown Attribute %s.", name))
 }
 
 func errEmptyBatch() *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#EmptyBatchRequest",
-		"AWS.SimpleQueueService.EmptyBatchRequest", true, "There should be at least one entry in the request."}
+	return refusal("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest",
+		"There should be at least one entry in the request.")
 }
 
 func errTooManyEntries(n int) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#TooManyEntriesInBatchRequest",
-		"AWS.SimpleQueueService.TooManyEntriesInBatchRequest", true,
-		fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", n)}
+	return refusal("TooManyEntriesInBatchRequest", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+		fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", n))
 }
 
 func errIdsNotDistinct(id string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#BatchEntryIdsNotDistinct",
-		"AWS.SimpleQueueService.BatchEntryIdsNotDistinct", true, fmt.Sprintf("Id %s repeated.", id)}
+	return refusal("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+		fmt.Sprintf("Id %s repeated.", id))
 }
 
 func errPurgeInProgress(name string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazonaws.sqs#PurgeQueueInProgress",
-		"AWS.SimpleQueueService.PurgeQueueInProgress", true,
-		fmt.Sprintf("Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)}
+	return refusal("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress",
+		fmt.Sprintf("Only one PurgeQueue operation on %s is allowed every 60 seconds.", name))
 }
 
 func errUnknownOperation(target string) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazon.coral.service#UnknownOperationException",
-		"UnknownOperationException", true, "Unknown operation " + target}
+	return coralRefusal("UnknownOperationException", "Unknown operation "+target)
 }
 
 func errSerialization(err error) *apiError {
-	return &apiError{http.StatusBadRequest, "com.amazon.coral.service#SerializationException",
-		"SerializationException", true, err.Error()}
+	return coralRefusal("SerializationException", err.Error())
 }
 
 // writeError writes e as SQS does in the JSON protocol.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -18,9 +17,7 @@ import (
 
 // The wire shape of an error: status, __type, message, x-amzn-query-error.
 func TestErrorWireShape(t *testing.T) {
-	srv := New(Options{})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	hs := startHTTP(t, New(Options{}))
 	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/", strings.NewReader(`{"QueueName":"missing"}`))
 	req.Header.Set("X-Amz-Target", "AmazonSQS.GetQueueUrl")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")

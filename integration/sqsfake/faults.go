@@ -2,6 +2,7 @@ package sqsfake
 
 import (
 	"math/rand/v2"
+	"time"
 )
 
 // faults is the injected misbehaviour, guarded by Server.mu.
@@ -93,33 +94,36 @@ func (s *Server) Reorder(on bool) {
 // its visibility timeout had lapsed: the next receive redelivers it with a
 // new receipt handle, and the old handle goes stale. It returns how many.
 func (s *Server) ExpireInFlight(queueName string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.queues[queueName]
-	if q == nil {
-		return 0
-	}
-	now := s.clock.Now()
-	n := 0
-	for _, m := range q.msgs {
-		if m.receives > 0 && m.visibleAt.After(now) {
-			m.visibleAt = now
-			n++
+	return s.countLocked(queueName, func(q *queue, now time.Time) int {
+		n := 0
+		for _, m := range q.msgs {
+			if m.receives > 0 && m.visibleAt.After(now) {
+				m.visibleAt = now
+				n++
+			}
 		}
-	}
-	s.wakeLocked()
-	return n
+		s.wakeLocked()
+		return n
+	})
 }
 
 // InFlight returns how many messages of queue are received and not yet
 // deleted or visible again.
 func (s *Server) InFlight(queueName string) int {
+	return s.countLocked(queueName, func(q *queue, now time.Time) int {
+		_, n, _ := q.counts(now)
+		return n
+	})
+}
+
+// countLocked runs count on the queue named queueName at the clock's now,
+// holding s.mu; a queue that does not exist counts 0.
+func (s *Server) countLocked(queueName string, count func(q *queue, now time.Time) int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queues[queueName]
 	if q == nil {
 		return 0
 	}
-	_, n, _ := q.counts(s.clock.Now())
-	return n
+	return count(q, s.clock.Now())
 }

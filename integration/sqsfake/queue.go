@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -43,47 +44,35 @@ type message struct {
 func newQueue(name string, serial uint64, now time.Time, attrs map[string]string) (*queue, error) {
 	q := &queue{name: name, serial: serial, created: now, attrs: attrs, live: map[uint64]*message{},
 		visibility: 30 * time.Second, retention: 4 * 24 * time.Hour}
+	// The attributes the stand-in keeps: seconds, within SQS's bounds.
+	seconds := map[string]struct {
+		dst    *time.Duration
+		lo, hi int
+	}{
+		"VisibilityTimeout":             {&q.visibility, 0, 43200},
+		"ReceiveMessageWaitTimeSeconds": {&q.wait, 0, 20},
+		"MessageRetentionPeriod":        {&q.retention, 60, 1209600},
+		"DelaySeconds":                  {&q.delay, 0, 900},
+	}
 	for k, v := range attrs {
-		n, err := strconv.Atoi(v)
-		bad := func(lo, hi int) error {
-			if err != nil || n < lo || n > hi {
-				return errInvalidAttributeValue(k, v)
-			}
-			return nil
-		}
-		switch k {
-		case "VisibilityTimeout":
-			if e := bad(0, 43200); e != nil {
-				return nil, e
-			}
-			q.visibility = time.Duration(n) * time.Second
-		case "ReceiveMessageWaitTimeSeconds":
-			if e := bad(0, 20); e != nil {
-				return nil, e
-			}
-			q.wait = time.Duration(n) * time.Second
-		case "MessageRetentionPeriod":
-			if e := bad(60, 1209600); e != nil {
-				return nil, e
-			}
-			q.retention = time.Duration(n) * time.Second
-		case "DelaySeconds":
-			if e := bad(0, 900); e != nil {
-				return nil, e
-			}
-			q.delay = time.Duration(n) * time.Second
-		case "MaximumMessageSize", "Policy", "RedrivePolicy", "SqsManagedSseEnabled":
-			// accepted and not enforced
-		default:
+		attr, kept := seconds[k]
+		switch {
+		case !kept && slices.Contains([]string{"MaximumMessageSize", "Policy", "RedrivePolicy", "SqsManagedSseEnabled"}, k):
+			continue // accepted and not enforced
+		case !kept:
 			return nil, errInvalidAttributeName(k)
 		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < attr.lo || n > attr.hi {
+			return nil, errInvalidAttributeValue(k, v)
+		}
+		*attr.dst = time.Duration(n) * time.Second
 	}
 	return q, nil
 }
 
 func errInvalidAttributeValue(k, v string) *apiError {
-	return &apiError{400, "com.amazonaws.sqs#InvalidAttributeValue", "InvalidAttributeValue", true,
-		fmt.Sprintf("Invalid value for the parameter %s: %s", k, v)}
+	return refusal("InvalidAttributeValue", "InvalidAttributeValue", fmt.Sprintf("Invalid value for the parameter %s: %s", k, v))
 }
 
 func md5hex(s string) string {

@@ -8,7 +8,7 @@ import (
 )
 
 type receiveInput struct {
-	QueueUrl                    string
+	queueRef
 	MaxNumberOfMessages         *int
 	VisibilityTimeout           *int
 	WaitTimeSeconds             *int
@@ -38,20 +38,19 @@ func intParam(name string, p *int, def, lo, hi int) (int, *apiError) {
 // each for the visibility timeout, and long-polls for up to WaitTimeSeconds
 // when none is visible.
 func (s *Server) receiveMessage(ctx context.Context, _ string, body []byte) (any, *apiError) {
-	var in receiveInput
-	if e := decode(body, &in); e != nil {
-		return nil, e
+	var limit int
+	checkLimit := func(in *receiveInput) (e *apiError) {
+		limit, e = intParam("MaxNumberOfMessages", in.MaxNumberOfMessages, 1, 1, 10)
+		return e
 	}
-	limit, e := intParam("MaxNumberOfMessages", in.MaxNumberOfMessages, 1, 1, 10)
-	if e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return onQueue(s, body, checkLimit, func(q *queue, in *receiveInput) (any, *apiError) {
+		return s.receiveLocked(ctx, q, in, limit)
+	})
+}
+
+// receiveLocked is receiveMessage on q, holding s.mu (which it releases
+// while it waits).
+func (s *Server) receiveLocked(ctx context.Context, q *queue, in *receiveInput, limit int) (any, *apiError) {
 	vis, e := intParam("VisibilityTimeout", in.VisibilityTimeout, int(q.visibility/time.Second), 0, 43200)
 	if e != nil {
 		return nil, e

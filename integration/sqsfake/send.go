@@ -15,6 +15,8 @@ type sendEntry struct {
 	DelaySeconds *int
 }
 
+func (e sendEntry) entryID() string { return e.Id }
+
 func (s *Server) sendLocked(q *queue, body string, delay *int) (*message, *apiError) {
 	if body == "" {
 		return nil, errInvalidParameterValue("The request must contain the parameter MessageBody.")
@@ -35,25 +37,19 @@ func (s *Server) sendLocked(q *queue, body string, delay *int) (*message, *apiEr
 	return m, nil
 }
 
+type sendMessageInput struct {
+	queueRef
+	sendEntry
+}
+
 func (s *Server) sendMessage(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		sendEntry
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
-	m, e := s.sendLocked(q, in.MessageBody, in.DelaySeconds)
-	if e != nil {
-		return nil, e
-	}
-	return map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}, nil
+	return onQueue(s, body, nil, func(q *queue, in *sendMessageInput) (any, *apiError) {
+		m, e := s.sendLocked(q, in.MessageBody, in.DelaySeconds)
+		if e != nil {
+			return nil, e
+		}
+		return map[string]string{"MessageId": m.id, "MD5OfMessageBody": m.md5}, nil
+	})
 }
 
 type batchFailure struct {
@@ -63,16 +59,23 @@ type batchFailure struct {
 	Message     string
 }
 
+// batchInput is the request of a batch operation: its queue and entries.
+type batchInput[E interface{ entryID() string }] struct {
+	queueRef
+	Entries []E
+}
+
 // checkBatch enforces SQS's batch rules: 1 to 10 entries, distinct ids.
-func checkBatch(ids []string) *apiError {
-	if len(ids) == 0 {
+func checkBatch[E interface{ entryID() string }](in *batchInput[E]) *apiError {
+	if len(in.Entries) == 0 {
 		return errEmptyBatch()
 	}
-	if len(ids) > 10 {
-		return errTooManyEntries(len(ids))
+	if len(in.Entries) > 10 {
+		return errTooManyEntries(len(in.Entries))
 	}
 	seen := map[string]bool{}
-	for _, id := range ids {
+	for _, en := range in.Entries {
+		id := en.entryID()
 		if seen[id] {
 			return errIdsNotDistinct(id)
 		}
@@ -86,26 +89,10 @@ func failureOf(id string, e *apiError) batchFailure {
 }
 
 func (s *Server) sendMessageBatch(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl string
-		Entries  []sendEntry
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	ids := make([]string, len(in.Entries))
-	for i, en := range in.Entries {
-		ids[i] = en.Id
-	}
-	if e := checkBatch(ids); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return onQueue(s, body, checkBatch[sendEntry], s.sendBatchLocked)
+}
+
+func (s *Server) sendBatchLocked(q *queue, in *batchInput[sendEntry]) (any, *apiError) {
 	type ok struct{ Id, MessageId, MD5OfMessageBody string }
 	out := struct {
 		Successful []ok

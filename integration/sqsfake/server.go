@@ -149,6 +149,35 @@ func decode(body []byte, v any) *apiError {
 	return nil
 }
 
+// queueRef is the QueueUrl by which a request names its queue; every
+// request type of a queue operation embeds it.
+type queueRef struct{ QueueUrl string }
+
+func (r queueRef) queueURL() string { return r.QueueUrl }
+
+// onQueue decodes body into a T, refuses it when check does (nil: no
+// check), and runs fn on the queue it names, holding s.mu: the steps every
+// queue operation starts with, in SQS's order (a request's own fields are
+// refused before its queue is looked up).
+func onQueue[T interface{ queueURL() string }](s *Server, body []byte, check func(in *T) *apiError, fn func(q *queue, in *T) (any, *apiError)) (any, *apiError) {
+	var in T
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if check != nil {
+		if e := check(&in); e != nil {
+			return nil, e
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, e := s.queueLocked(in.queueURL())
+	if e != nil {
+		return nil, e
+	}
+	return fn(q, &in)
+}
+
 // queueLocked finds the queue a QueueUrl names (its last path segment).
 func (s *Server) queueLocked(url string) (*queue, *apiError) {
 	name := url[strings.LastIndexByte(url, '/')+1:]
@@ -224,20 +253,16 @@ func (s *Server) getQueueURL(_ context.Context, base string, body []byte) (any, 
 	return map[string]string{"QueueUrl": s.queueURL(base, in.QueueName)}, nil
 }
 
+type getQueueAttributesInput struct {
+	queueRef
+	AttributeNames []string
+}
+
 func (s *Server) getQueueAttributes(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct {
-		QueueUrl       string
-		AttributeNames []string
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return onQueue(s, body, nil, s.queueAttributesLocked)
+}
+
+func (s *Server) queueAttributesLocked(q *queue, in *getQueueAttributesInput) (any, *apiError) {
 	now := s.clock.Now()
 	q.expire(now)
 	all := q.attributes(now, fmt.Sprintf("arn:aws:sqs:%s:%s:%s", s.region, s.account, q.name))
@@ -260,16 +285,10 @@ func (s *Server) getQueueAttributes(_ context.Context, _ string, body []byte) (a
 }
 
 func (s *Server) purgeQueue(_ context.Context, _ string, body []byte) (any, *apiError) {
-	var in struct{ QueueUrl string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, e := s.queueLocked(in.QueueUrl)
-	if e != nil {
-		return nil, e
-	}
+	return onQueue(s, body, nil, s.purgeLocked)
+}
+
+func (s *Server) purgeLocked(q *queue, _ *queueRef) (any, *apiError) {
 	now := s.clock.Now()
 	if !q.lastPurge.IsZero() && now.Sub(q.lastPurge) < time.Minute {
 		return nil, errPurgeInProgress(q.name)

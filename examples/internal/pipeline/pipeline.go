@@ -9,18 +9,14 @@ package pipeline
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
-	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
 
 // WaitLimit bounds every wait; generous, because CI machines are loaded.
@@ -38,15 +34,9 @@ type Pipeline struct {
 // when t ends, and a Run error fails t.
 func Start(t testing.TB, c *kafkatest.Cluster, sc sim.Config, tweak func(*config.Env)) *Pipeline {
 	t.Helper()
-	// The bridge starts where the simulator's log starts, so that the
-	// ledger and the topic cover the same events.
-	since := time.Now().UTC()
-	s, err := sim.New(sc)
-	if err != nil {
-		t.Fatalf("starting the simulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	p := &Pipeline{Sim: s, Cluster: c, Env: env(c, s, since)}
+	s, since := bridgetest.StartSim(t, sc)
+	p := &Pipeline{Sim: s, Cluster: c, Env: bridgetest.Env(c, s, since)}
+	p.Env.KafkaClientID = "analytics-bridge-example-test"
 	if tweak != nil {
 		tweak(&p.Env)
 	}
@@ -54,15 +44,7 @@ func Start(t testing.TB, c *kafkatest.Cluster, sc sim.Config, tweak func(*config
 	if err != nil {
 		t.Fatalf("bridge configuration: %v", err)
 	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	src, err := sources.New(cfg, log, nil)
-	if err != nil {
-		t.Fatalf("sources.New: %v", err)
-	}
-	b, err := bridge.New(bridge.Options{Config: cfg, Source: src, Logger: log})
-	if err != nil {
-		t.Fatalf("bridge.New: %v", err)
-	}
+	b := bridgetest.New(t, cfg, bridgetest.Logger(t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
@@ -78,31 +60,6 @@ func Start(t testing.TB, c *kafkatest.Cluster, sc sim.Config, tweak func(*config
 		}
 	})
 	return p
-}
-
-// env is the production environment with this cluster, this simulator and
-// test-sized timings (as in the integration tests).
-func env(c *kafkatest.Cluster, s *sim.Server, since time.Time) config.Env {
-	e := config.Defaults()
-	e.AnalyticsURL = s.EventsURL()
-	e.AnalyticsToken = s.IssueToken(time.Hour)
-	e.StartSince = since.Format(time.RFC3339Nano)
-	e.KafkaBrokers = strings.Join(c.Brokers, ",")
-	e.KafkaTopic = c.Prefix + ".events"
-	e.CheckpointTopic = c.Prefix + ".checkpoints"
-	e.BridgeName = c.Prefix
-	e.BridgeInstanceID = c.Prefix + "-1"
-	e.KafkaReplication = "1"
-	e.KafkaClientID = "analytics-bridge-example-test"
-	e.PartitionKey = "eventBody.conversationId"
-	e.EventLateness = "0s"
-	e.ReconnectMinBackoff = "10ms"
-	e.ReconnectMaxBackoff = "500ms"
-	e.CheckpointInterval = "100ms"
-	e.LeaseSessionTimeout = "1500ms"
-	e.LogLevel = "warn"
-	e.LogFormat = "console"
-	return e
 }
 
 // LedgerURL is where the simulator serves its ledger (JSON lines).

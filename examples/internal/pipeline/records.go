@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 )
 
 // Records other writers add to the bridge's topic, so that an example
@@ -93,14 +95,8 @@ func (p *Pipeline) AbortedCopy(t testing.TB) {
 
 func (p *Pipeline) client(t testing.TB, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(p.Cluster.Brokers...),
+	return kafkatest.NewClient(t, p.Cluster.Brokers, append([]kgo.Opt{
 		kgo.ClientID("analytics-bridge-example-test"),
 		kgo.RetryTimeout(30 * time.Second),
 	}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
 }

@@ -111,7 +111,7 @@ func parseLatencyFlags(args []string, stderr io.Writer) (latencyOptions, error) 
 	if err := parseArgs(fs, args); err != nil {
 		return o, err
 	}
-	o.modes, o.bridgeEnv = splitList(modes), env
+	o.modes, o.bridgeEnv = config.SplitList(modes), env
 	var bad problems
 	if !(o.rate > 0) || math.IsInf(o.rate, 0) {
 		bad.add("-rate %v: must be a positive number", o.rate)

@@ -154,7 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := parseArgs(fs, args); err != nil {
 		return o, err
 	}
-	o.modes, o.raw, o.bridgeEnv = splitList(modes), splitList(raw), env
+	o.modes, o.raw, o.bridgeEnv = config.SplitList(modes), config.SplitList(raw), env
 	var bad problems
 	bad.positive("-events", o.events)
 	if o.eventBytes < 0 {
@@ -188,16 +188,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		o.timeout = 2*time.Minute + time.Duration(o.events)*time.Millisecond
 	}
 	return o, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // bridgeFlags defines the flags of the bridge runs both modes have:

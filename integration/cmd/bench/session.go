@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 )
 
@@ -96,7 +97,7 @@ func (s *session) setup(ctx context.Context, tmpPrefix, bridgeBin string, withBr
 
 	// The cluster.
 	if env := strings.TrimSpace(os.Getenv("KAFKA_BROKERS")); env != "" {
-		s.real, s.brokers = true, splitList(env)
+		s.real, s.brokers = true, config.SplitList(env)
 		info.kafka = "real cluster KAFKA_BROKERS=" + env
 		info.realBroker = true
 	} else {

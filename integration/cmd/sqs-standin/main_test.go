@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/syncbuf"
 )
 
 // It prints the bridge's settings, serves, and stops when its context ends.
 func TestRunPrintsSettingsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-conversations", "3", "-resend-rate", "0.5"}, &out)
