@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -27,8 +28,20 @@ func TestLoadIsNotHeldByAnOpenTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	committed := checkpoint.Position{Bridge: "b", Topic: "events", Source: "websocket", Since: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), Written: time.Now()}
-	if err := store.Save(ctx, committed); err != nil {
-		t.Fatal(err)
+	// A topic just created may have no leader yet (NOT_LEADER_FOR_PARTITION
+	// on a real broker): the bridge retries its first save, and so does
+	// the test, until it lands.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		err := store.Save(ctx, committed)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		if err := retry.Sleep(ctx, 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tx, err := kgo.NewClient(kgo.SeedBrokers(cluster.Brokers...), kgo.TransactionalID(topic), kgo.DefaultProduceTopic(topic),
 		kgo.TransactionTimeout(time.Minute))
