@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,7 +124,8 @@ func (e *leasedEpoch) run(ctx context.Context, position func() checkpoint.Positi
 		b.observeInFlight(e.tr)
 		pos := position()
 		e.tr.committed()
-		if pos.Since.Equal(last.Since) && pos.HighWater.Equal(last.HighWater) && maps.Equal(pos.ScanFrom, last.ScanFrom) && maps.Equal(pos.DLQScanFrom, last.DLQScanFrom) {
+		if pos.Since.Equal(last.Since) && pos.HighWater.Equal(last.HighWater) && bytes.Equal(pos.State, last.State) &&
+			maps.Equal(pos.ScanFrom, last.ScanFrom) && maps.Equal(pos.DLQScanFrom, last.DLQScanFrom) {
 			continue
 		}
 		saveCtx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -115,4 +116,45 @@ func header(r *sink.Record, key string) string {
 		}
 	}
 	return ""
+}
+
+// A dead letter without an event time, read while the stream catches up
+// days behind the wall clock, must not hold the dedup window (pruned in
+// arrival order) nor the scan offsets at now.
+func TestTimelessDeadLetterFollowsTheStreamClock(t *testing.T) {
+	const topic = "events"
+	base := time.Now().Add(-48 * time.Hour).UTC()
+	br := &Bridge{cfg: config.Config{BridgeName: "b", KafkaTopic: topic, KafkaDLQTopic: topic + ".dlq", BatchBytes: 1 << 20}, fresh: newFreshness()}
+	br.metrics = newMetrics(nil, br.fresh)
+	tr := newTracker(lateStream{base, 0}, checkpoint.Position{Bridge: "b", Topic: topic, Source: "test", Since: base, ScanFrom: map[int]int64{0: 0}},
+		sink.NewInFlight(100000, 1<<30), scanned(nil, time.Time{}, map[int]int64{0: 0}))
+	q := &recordingQueue{ackingQueue: ackingQueue{tr: tr}}
+	w := newWriter(br, tr, q, map[string]int{topic: 1, topic + ".dlq": 1})
+	write := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			ev := source.Event{Raw: []byte(`{}`), Time: base.Add(time.Duration(i) * time.Second), DedupKey: fmt.Sprint("e", i)}
+			if err := w.Event(t.Context(), &ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(0, 100)
+	if err := w.DeadLetter(t.Context(), &source.DeadLetter{Raw: []byte(`{"no":"time"}`), Reason: "no time"}); err != nil {
+		t.Fatal(err)
+	}
+	for from := 100; from < 1100; from += 100 {
+		write(from, 100)
+		tr.position(time.Now()) // a checkpoint every 100 events
+	}
+	tr.prune()
+	if _, keys := tr.stats(); keys > 10 {
+		t.Errorf("%d keys left in the window after pruning: the timeless dead letter holds it", keys)
+	}
+	dl := q.sent[100]
+	if got := header(dl, HeaderEventTime); got != base.Add(99*time.Second).Format(time.RFC3339Nano) {
+		t.Errorf("the dead letter's %s is %s, want the latest event time before it", HeaderEventTime, got)
+	}
+	if p := tr.position(time.Now()); p.ScanFrom[0] < 900 {
+		t.Errorf("ScanFrom %v stays behind the dead letter", p.ScanFrom)
+	}
 }

@@ -41,6 +41,7 @@ type tracker struct {
 	firstSeq  uint64     // seq of the oldest item
 	nextSeq   uint64
 	progress  source.Progress
+	latest    time.Time // the latest event time registered, or base.Since: the clock of a record without one
 	below     time.Time
 	end       [numOutputs]map[int]int64 // per output and partition: one past our last popped record
 	snapshots scanSnapshots
@@ -80,6 +81,7 @@ func newTracker(stream source.Stream, base checkpoint.Position, slots *sink.InFl
 		stream: stream,
 		slots:  slots,
 		base:   base,
+		latest: base.Since,
 		window: newDedupWindow(rebuilt.delivered),
 		failed: make(chan struct{}),
 	}
@@ -130,6 +132,9 @@ type entry struct {
 func (t *tracker) begin(e entry) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if e.time.After(t.latest) {
+		t.latest = e.time
+	}
 	if e.kept.IsZero() {
 		e.kept = e.time
 	}
@@ -151,12 +156,25 @@ func (t *tracker) withdraw(seq uint64, key string) {
 	t.window.remove(key)
 }
 
+// eventClock is the time a record without an event time is kept by: the
+// latest event time registered so far, so that its dedup key and its place
+// in the scan offsets follow the stream's clock (the one the source's
+// Horizon speaks), not the wall clock a catching-up stream is far behind.
+func (t *tracker) eventClock() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.latest
+}
+
 // duplicate registers a record read again that is dropped: it needs no
 // write, but it takes its place in arrival order so that the prefix covers
 // it, and its acknowledgement waits for the copy that was written.
 func (t *tracker) duplicate(tm time.Time, ack source.Acker, ackID uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if tm.After(t.latest) {
+		t.latest = tm
+	}
 	t.push(item{time: tm, kept: tm, arrived: time.Now(), output: outNone, done: true, ack: ack, ackID: ackID})
 	t.pop()
 }
@@ -250,8 +268,10 @@ func (t *tracker) fail(err error) {
 
 func (t *tracker) failLocked(err error) {
 	if t.failure == nil {
+		// Acknowledgements already popped stay: with transactions only a
+		// successful commit releases them (a failed one never does, and the
+		// epoch ends with it); without, Kafka already holds their records.
 		t.failure = err
-		t.acks = nil // not committed: the upstream sends them again
 		close(t.failed)
 	}
 }

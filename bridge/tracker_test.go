@@ -280,12 +280,34 @@ func TestTrackerAcknowledgesUpstreamOnlyWhenCommittedAndInOrder(t *testing.T) {
 	if want := []uint64{1, 2, 3}; !slices.Equal(acks.ids, want) {
 		t.Errorf("acknowledged %v, want %v in arrival order", acks.ids, want)
 	}
+	// A failure freezes the prefix: what was popped before it is the
+	// commit mode's to release (without transactions Kafka already holds
+	// it; with, only a successful commit calls committed), what completes
+	// after it never is.
 	s4 := seq(3, "d", 4)
+	s5 := seq(4, "e", 5)
 	tr.complete(s4, 7, nil)
-	tr.fail(errors.New("commit failed"))
+	tr.fail(errors.New("a write failed"))
+	tr.complete(s5, 8, nil)
 	tr.committed()
-	if len(acks.ids) != 3 {
-		t.Errorf("acknowledged %v upstream after the commit failed", acks.ids)
+	if want := []uint64{1, 2, 3, 4}; !slices.Equal(acks.ids, want) {
+		t.Errorf("acknowledged %v, want %v: the prefix before the failure, nothing after", acks.ids, want)
+	}
+}
+
+// A dead letter without an event time is kept by the stream's clock, the
+// latest event time registered, not by the wall clock: a stream catching
+// up days behind must not hold its dedup window and scan offsets at now.
+func TestTrackerEventClockFollowsTheStream(t *testing.T) {
+	tr := newTestTracker(0)
+	if got := tr.eventClock(); !got.Equal(at(0)) {
+		t.Errorf("before any event: %v, want the base since", got)
+	}
+	add(t, tr, at(10), "a", 0)
+	tr.duplicate(at(12), nil, 0)
+	add(t, tr, at(11), "b", 0)
+	if got := tr.eventClock(); !got.Equal(at(12)) {
+		t.Errorf("event clock %v, want the latest event time %v", got, at(12))
 	}
 }
 

@@ -111,6 +111,7 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 		// The broker would refuse it on every replay, and the bridge would
 		// never get past it: dead-letter it instead, cut to fit.
 		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.b.cfg.BatchBytes, ev.DedupKey)
+		w.b.log.Warn().Str("reason", reason).Msg("sending to the dead-letter topic")
 		return w.DeadLetter(ctx, &source.DeadLetter{Raw: ev.Raw[:w.b.cfg.BatchBytes/2], Reason: reason, Time: ev.Time,
 			DedupKey: "dlq:" + ev.DedupKey, Buffer: ev.Buffer, Ack: ev.Ack, AckID: ev.AckID})
 	}
@@ -121,13 +122,13 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 // DeadLetter writes dl to the dead-letter topic with its reason, unless the
 // same dead letter was written already (a replay sends a bad frame again).
 // Its key is kept in the dedup window by its event time when known, else by
-// when it was read (as its bridge-event-time header says); only a known
-// event time counts for the resume position.
+// the latest event time read before it (as its bridge-event-time header
+// says); only a known event time counts for the resume position.
 func (w *writer) DeadLetter(ctx context.Context, dl *source.DeadLetter) error {
 	now := time.Now().UTC()
 	t := dl.Time
 	if t.IsZero() {
-		t = now
+		t = w.tr.eventClock()
 	}
 	key := dl.DedupKey
 	if key == "" {

@@ -57,8 +57,9 @@ type DeadLetter struct {
 	Raw []byte
 	// Reason says why, in one line (the bridge-error header).
 	Reason string
-	// Time is the event time when it is known; zero otherwise (the time it
-	// was read stands in).
+	// Time is the event time when it is known; zero otherwise (the latest
+	// event time read before it stands in: the stream's clock, not the wall
+	// clock a stream catching up is far behind).
 	Time time.Time
 	// DedupKey identifies it across replays, so that it is dead-lettered
 	// once; "" for the hash of Raw.
