@@ -202,13 +202,15 @@ func (b *Bridge) serve(ctx context.Context) error {
 			if lost := lostTurn(ctx); lost != nil {
 				return lost
 			}
-			if !errors.Is(err, errEpochFailed) {
+			if !errors.Is(err, errEpochFailed) || errors.Is(err, context.Cause(ctx)) {
 				// Stopped while the epoch began (a slow SASL handshake
 				// widens that window): its error is the cancellation's
 				// (kafka-go reports a cancelled ListOffsets as
-				// UNKNOWN_SERVER_ERROR). Nothing committed needs finishing:
-				// the next instance aborts an open transaction. A failed
-				// final flush (errEpochFailed) is still reported.
+				// UNKNOWN_SERVER_ERROR), or a write the stop itself cut
+				// short (the epoch's first commit). Nothing committed
+				// needs finishing: the next instance aborts an open
+				// transaction. A failed final flush (errEpochFailed, under
+				// its own SHUTDOWN_TIMEOUT context) is still reported.
 				if err != nil && !errors.Is(err, context.Canceled) {
 					b.log.Warn().Err(err).Msg("the epoch ended with an error while stopping")
 				}
