@@ -29,7 +29,11 @@ var errTakenOver = errors.New("another instance took over")
 // of the outputs' tails.
 func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	b.setState(StateRecovering)
-	pid, pos, created, err := b.begin(ctx, first)
+	parts, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
+	if err != nil {
+		return err
+	}
+	pid, pos, created, err := b.begin(ctx, first, parts)
 	if err != nil {
 		return err
 	}
@@ -41,10 +45,6 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 		p := stream.Position(source.Progress{})
 		pos.Since, pos.HighWater, pos.State = p.Since, p.HighWater, p.State
 		b.log.Info().Time("since", pos.Since).Msg("no checkpoint: starting where the source's settings say")
-	}
-	parts, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
-	if err != nil {
-		return err
 	}
 	started := time.Now()
 	scan, err := b.scanTails(ctx, parts, pos, stream.Horizon(source.Progress{}))
@@ -132,7 +132,7 @@ func (b *Bridge) producerConfig() sink.ProducerConfig {
 // from, in that order: the init aborts any transaction an earlier instance
 // left open, so the load sees only committed checkpoints. created is true
 // when there was no checkpoint: pos then holds only where the scan starts.
-func (b *Bridge) begin(ctx context.Context, first bool) (pid *txn.Producer, pos checkpoint.Position, created bool, err error) {
+func (b *Bridge) begin(ctx context.Context, first bool, parts map[string]int) (pid *txn.Producer, pos checkpoint.Position, created bool, err error) {
 	if err := b.mode.mayInit(ctx, first); err != nil {
 		return nil, pos, false, err
 	}
@@ -154,7 +154,7 @@ func (b *Bridge) begin(ctx context.Context, first bool) (pid *txn.Producer, pos 
 		b.log.Info().Time("since", pos.Since).Time("high_water", pos.HighWater).Str("writer", pos.Writer).Msg("resuming from checkpoint")
 		return pid, pos, false, nil
 	}
-	pos, err = b.newPosition(ctx)
+	pos, err = b.newPosition(ctx, parts)
 	return pid, pos, true, err
 }
 
@@ -172,12 +172,8 @@ func (b *Bridge) checkOwnership(pos checkpoint.Position) error {
 
 // newPosition is the first position of a bridge name: nothing of ours
 // exists yet, so the scans can start at the outputs' ends today.
-func (b *Bridge) newPosition(ctx context.Context) (checkpoint.Position, error) {
+func (b *Bridge) newPosition(ctx context.Context, parts map[string]int) (checkpoint.Position, error) {
 	pos := checkpoint.Position{Bridge: b.cfg.BridgeName, Topic: b.cfg.KafkaTopic, Source: b.src.Name(), Written: time.Now().UTC(), Writer: b.cfg.InstanceID}
-	parts, err := sink.PartitionCounts(ctx, b.client, b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic)
-	if err != nil {
-		return pos, err
-	}
 	for _, out := range []struct {
 		topic string
 		into  *map[int]int64
