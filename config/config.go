@@ -66,7 +66,8 @@ const (
 // string so that a bad value is reported by Load with the variable's name
 // (envconfig stops at the first parse error; we want them all).
 type Env struct {
-	AnalyticsURL       string `envconfig:"ANALYTICS_URL" group:"common" type:"url" range:"ws://, wss://" applies:"websocket source" defaultdoc:"(required)" desc:"upstream WebSocket URL (ws:// or wss://), e.g. wss://api.example.com/api/v2/analytics/events"`
+	Source             string `envconfig:"SOURCE" default:"websocket" group:"common" type:"enum" range:"websocket, sqs" applies:"all" desc:"the upstream: websocket (the analytics events WebSocket with its since replay) or sqs (an Amazon SQS queue fed by EventBridge: Genesys Cloud's EventBridge integration)"`
+	AnalyticsURL       string `envconfig:"ANALYTICS_URL" group:"common" type:"url" range:"ws://, wss://" applies:"websocket source" defaultdoc:"(required with SOURCE=websocket)" desc:"upstream WebSocket URL (ws:// or wss://), e.g. wss://api.example.com/api/v2/analytics/events"`
 	AnalyticsToken     string `envconfig:"ANALYTICS_TOKEN" group:"common" type:"secret" applies:"websocket source, static token" desc:"static bearer token (secret; never logged)"`
 	AnalyticsTokenFile string `envconfig:"ANALYTICS_TOKEN_FILE" group:"common" type:"file" applies:"websocket source, token file" desc:"file holding the bearer token, re-read before every connection attempt"`
 	OAuthTokenURL      string `envconfig:"OAUTH_TOKEN_URL" group:"common" type:"url" range:"http://, https://" applies:"websocket source, OAuth2 token" desc:"OAuth2 client-credentials token endpoint (http:// or https://)"`
@@ -127,9 +128,19 @@ type Env struct {
 	StartSince     string `envconfig:"START_SINCE" default:"now" group:"common" type:"time" range:"now or RFC 3339" applies:"first start (no checkpoint)" desc:"where to start when no checkpoint exists: now, or an RFC 3339 time"`
 	EventTimeField string `envconfig:"EVENT_TIME_FIELD" default:"timestamp" group:"common" type:"JSON path" applies:"websocket source" desc:"JSON path of the event time (RFC 3339 string or epoch milliseconds)"`
 	EventIDField   string `envconfig:"EVENT_ID_FIELD" default:"id" group:"common" type:"JSON path" applies:"websocket source" desc:"JSON path of the event's unique id; events without one get a content hash as dedup key"`
-	PartitionKey   string `envconfig:"PARTITION_KEY_FIELD" group:"common" type:"JSON path" applies:"websocket source" defaultdoc:"the dedup key" desc:"JSON path (dotted, e.g. eventBody.conversationId) of the record key; default: the dedup key"`
+	PartitionKey   string `envconfig:"PARTITION_KEY_FIELD" group:"common" type:"JSON path" applies:"all" defaultdoc:"websocket: the dedup key; sqs: eventBody.conversationId" desc:"JSON path (dotted, e.g. eventBody.conversationId) of the record key; websocket source: within the event, default the dedup key; sqs source: within the EventBridge detail, default eventBody.conversationId (the dedup key where an event has none)"`
 	EventLateness  string `envconfig:"EVENT_LATENESS" default:"2s" group:"common" type:"duration" range:">= 0s" applies:"websocket source" desc:"how late (by event time) an event may arrive; resume replays this much before the checkpoint"`
 	OnStaleSince   string `envconfig:"ON_STALE_SINCE" default:"fail" group:"common" type:"enum" range:"fail, resume-now" applies:"websocket source" desc:"when the upstream cannot replay from the checkpoint (older than its retention): fail, or resume-now (records a gap marker)"`
+
+	SQSQueueURL    string `envconfig:"SQS_QUEUE_URL" group:"common" type:"url" range:"https://, http://" applies:"sqs source" defaultdoc:"(required with SOURCE=sqs)" desc:"URL of the SQS queue the EventBridge rule targets, e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-events"`
+	AWSRegion      string `envconfig:"AWS_REGION" group:"common" type:"string" applies:"sqs source, AWS_MSK_IAM" defaultdoc:"the region in SQS_QUEUE_URL" desc:"AWS region (also read by the AWS SDK); credentials come from the SDK's default chain: environment, shared profiles, web identity (EKS IRSA, Pod Identity), ECS and EC2 roles"`
+	SQSEndpointURL string `envconfig:"SQS_ENDPOINT_URL" group:"advanced" type:"url" range:"https://, http://" applies:"sqs source" defaultdoc:"the SDK's endpoint for AWS_REGION" desc:"SQS endpoint to call instead of the regional one: a VPC interface endpoint, FIPS, or a local SQS for testing"`
+	SQSWaitTime    string `envconfig:"SQS_WAIT_TIME" default:"20s" group:"advanced" type:"duration" range:"0s..20s" applies:"sqs source" desc:"long-poll wait of each ReceiveMessage call, in whole seconds"`
+	SQSMaxMessages string `envconfig:"SQS_MAX_MESSAGES" default:"10" group:"advanced" type:"int" range:"1..10" applies:"sqs source" desc:"most messages one ReceiveMessage call returns"`
+	SQSReceivers   string `envconfig:"SQS_RECEIVERS" default:"4" group:"common" type:"int" range:"1..64" applies:"sqs source" desc:"parallel receive loops; each long poll returns at most SQS_MAX_MESSAGES, so raise this for thousands of messages/s"`
+	SQSValue       string `envconfig:"SQS_VALUE" default:"detail" group:"common" type:"enum" range:"detail, body" applies:"sqs source" desc:"record value: detail (the Genesys notification {topicName, version, eventBody, metadata}, its bytes as received) or body (the whole EventBridge envelope)"`
+	DedupWindow    string `envconfig:"DEDUP_WINDOW" default:"1h" group:"common" type:"duration" range:">= 1m" applies:"sqs source" desc:"how long, from when it was read, a message's dedup key is kept: a redelivery or Genesys resend within it is dropped; must exceed the queue's visibility timeout"`
+	DedupMaxKeys   string `envconfig:"DEDUP_MAX_KEYS" default:"3600000" group:"advanced" type:"int" range:"1000..1000000000" applies:"sqs source" desc:"dedup keys held at most (22.3 bytes each, taken at start: the default 3.6M, one hour at 1,000 events/s, is 80 MB); when full, the oldest keys are forgotten early (analytics_bridge_dedup_window_evicted_total)"`
 
 	ReconnectMinBackoff string `envconfig:"RECONNECT_MIN_BACKOFF" default:"100ms" group:"advanced" type:"duration" range:">= 1ms" applies:"all" desc:"first delay before reconnecting to the upstream, or retrying Kafka after a failed epoch (doubles per failure, with jitter; an upstream Retry-After is honoured)"`
 	ReconnectMaxBackoff string `envconfig:"RECONNECT_MAX_BACKOFF" default:"30s" group:"advanced" type:"duration" range:">= 1ms; at least RECONNECT_MIN_BACKOFF" applies:"all" desc:"longest of those delays"`
@@ -148,8 +159,15 @@ type Env struct {
 
 // Config is the validated, typed configuration.
 type Config struct {
+	// Source is SOURCE; only its own settings are validated and set.
+	Source       SourceKind
 	AnalyticsURL string
 	Token        TokenConfig
+	SQS          SQS
+	// DedupWindow is DEDUP_WINDOW; DedupMaxKeys is DEDUP_MAX_KEYS with a
+	// source whose window is bounded by it (sqs), else 0 (unbounded).
+	DedupWindow  time.Duration
+	DedupMaxKeys int
 
 	KafkaBrokers      []string
 	KafkaTopic        string
@@ -296,8 +314,7 @@ func (e Env) Validate() (Config, error) {
 		HTTPAddr:        e.HTTPAddr,
 	}
 
-	c.AnalyticsURL = v.url("ANALYTICS_URL", e.AnalyticsURL, "ws", "wss")
-	c.Token = v.token(e)
+	v.sourceSettings(e, &c)
 	c.Upstream = v.upstream(e)
 	c.KafkaSecurity = v.kafkaSecurity(e)
 

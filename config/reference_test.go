@@ -97,9 +97,22 @@ var contexts = map[string]func(*config.Env){
 	"OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.AnalyticsToken, e.OAuthClientID, e.OAuthClientSecret = "", "c", "s"
 	},
+	"SQS_QUEUE_URL": sqsSource,
+	"SQS_ENDPOINT_URL": sqsSource,
+	"SQS_WAIT_TIME": sqsSource,
+	"SQS_MAX_MESSAGES": sqsSource,
+	"SQS_RECEIVERS": sqsSource,
+	"SQS_VALUE": sqsSource,
+	"DEDUP_MAX_KEYS": sqsSource,
+	"AWS_REGION": sqsSource,
 	"KAFKA_SASL_OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.KafkaSASLMechanism, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = "OAUTHBEARER", "c", "s"
 	},
+}
+
+// sqsSource selects the sqs source, whose settings are checked only then.
+func sqsSource(e *config.Env) {
+	e.Source, e.SQSQueueURL = "sqs", "https://sqs.eu-west-1.amazonaws.com/123456789012/q"
 }
 
 // TestRangesMatchValidation tries each range's bounds and one step beyond
@@ -171,10 +184,18 @@ func probes(t *testing.T, typ, r string) (accepted, rejected []string) {
 			}
 		}
 	case "duration":
+		if lo, hi, ok := strings.Cut(r, ".."); ok {
+			a, err1 := time.ParseDuration(lo)
+			b, err2 := time.ParseDuration(hi)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("range %q: want LO..HI durations", r)
+			}
+			return []string{a.String(), b.String()}, []string{(a - time.Second).String(), (b + time.Second).String()}
+		}
 		minimum, ok := strings.CutPrefix(r, ">= ")
 		d, err := time.ParseDuration(minimum)
 		if !ok || err != nil {
-			t.Fatalf("range %q: want >= DURATION", r)
+			t.Fatalf("range %q: want >= DURATION or LO..HI", r)
 		}
 		accepted = []string{d.String()}
 		rejected = []string{(d - time.Nanosecond).String()}

@@ -150,6 +150,35 @@ func (s *Store) Add(k Key, t time.Time) error {
 	}
 }
 
+// Remove forgets k, if the store holds it.
+func (s *Store) Remove(k Key) {
+	if i := s.find(&k); i >= 0 {
+		s.deleteAt(uint64(i))
+		s.len--
+	}
+}
+
+// Reset empties the store, keeping its memory.
+func (s *Store) Reset() {
+	clear(s.slots)
+	s.len = 0
+}
+
+// Oldest returns the earliest time a held key was added at (whole seconds),
+// and false when the store is empty. It walks the whole table.
+func (s *Store) Oldest() (time.Time, bool) {
+	var oldest uint32
+	for i := range s.slots {
+		if at := s.slots[i].at; at != 0 && (oldest == 0 || at < oldest) {
+			oldest = at
+		}
+	}
+	if oldest == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(oldest), 0).UTC(), true
+}
+
 // Prune removes the keys added before before (compared in whole seconds)
 // and returns how many it removed. It walks the whole table: call it once
 // per window step (every few seconds), not per event.

@@ -216,3 +216,39 @@ func TestCapacityIsEnough(t *testing.T) {
 		t.Fatalf("two seconds less than Capacity: %v, want ErrFull (Capacity is not tight)", err)
 	}
 }
+
+func TestRemoveResetOldest(t *testing.T) {
+	s, _ := New(1000)
+	if _, ok := s.Oldest(); ok {
+		t.Fatal("Oldest of an empty store: ok")
+	}
+	for i := range 500 {
+		if err := s.Add(key(uint64(i)), t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Removing every other key must leave the rest findable: a wrong
+	// backward shift loses keys behind the removed one.
+	for i := 0; i < 500; i += 2 {
+		s.Remove(key(uint64(i)))
+	}
+	s.Remove(key(10_000)) // absent: nothing happens
+	if s.Len() != 250 {
+		t.Fatalf("Len %d after removing 250 of 500, want 250", s.Len())
+	}
+	for i := range 500 {
+		if got, want := s.Seen(key(uint64(i))), i%2 == 1; got != want {
+			t.Fatalf("Seen(key %d) = %v, want %v", i, got, want)
+		}
+	}
+	if got, ok := s.Oldest(); !ok || !got.Equal(t0.Add(time.Second)) {
+		t.Fatalf("Oldest = %v %v, want %v", got, ok, t0.Add(time.Second))
+	}
+	s.Reset()
+	if s.Len() != 0 || s.Seen(key(1)) {
+		t.Fatalf("after Reset: Len %d, Seen(key 1) %v", s.Len(), s.Seen(key(1)))
+	}
+	if err := s.Add(key(1), t0); err != nil || !s.Seen(key(1)) {
+		t.Fatalf("Add after Reset: %v", err)
+	}
+}
