@@ -97,14 +97,14 @@ var contexts = map[string]func(*config.Env){
 	"OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.AnalyticsToken, e.OAuthClientID, e.OAuthClientSecret = "", "c", "s"
 	},
-	"SQS_QUEUE_URL": sqsSource,
+	"SQS_QUEUE_URL":    sqsSource,
 	"SQS_ENDPOINT_URL": sqsSource,
-	"SQS_WAIT_TIME": sqsSource,
+	"SQS_WAIT_TIME":    sqsSource,
 	"SQS_MAX_MESSAGES": sqsSource,
-	"SQS_RECEIVERS": sqsSource,
-	"SQS_VALUE": sqsSource,
-	"DEDUP_MAX_KEYS": sqsSource,
-	"AWS_REGION": sqsSource,
+	"SQS_RECEIVERS":    sqsSource,
+	"SQS_VALUE":        sqsSource,
+	"DEDUP_MAX_KEYS":   sqsSource,
+	"AWS_REGION":       sqsSource,
 	"KAFKA_SASL_OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.KafkaSASLMechanism, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = "OAUTHBEARER", "c", "s"
 	},

@@ -57,7 +57,7 @@ func TestSQSProblems(t *testing.T) {
 
 func TestRegionOfQueueURL(t *testing.T) {
 	for url, want := range map[string]string{
-		"https://sqs.us-east-1.amazonaws.com/123456789012/q":         "us-east-1",
+		"https://sqs.us-east-1.amazonaws.com/123456789012/q":          "us-east-1",
 		"https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/q": "us-gov-west-1",
 		"https://eu-west-1.queue.amazonaws.com/123456789012/q":        "eu-west-1",
 		"https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q":      "cn-north-1",
