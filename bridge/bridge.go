@@ -39,6 +39,9 @@ type Bridge struct {
 	client  *kafka.Client
 	store   *checkpoint.Store
 	seed    uint64
+	// compact is the bounded dedup window every epoch reuses
+	// (DEDUP_MAX_KEYS); nil: each epoch's window is a map.
+	compact *compactWindow
 
 	state atomic.Value // string, see State
 	fresh *freshness
@@ -66,6 +69,11 @@ func New(opts Options) (*Bridge, error) {
 		store:   checkpoint.NewStore(client, cfg.CheckpointTopic, cfg.BridgeName),
 		seed:    uint64(time.Now().UnixNano()),
 	}
+	if cfg.DedupMaxKeys > 0 {
+		if b.compact, err = newCompactWindow(cfg.DedupMaxKeys, b.metrics.windowEvicted, opts.Logger); err != nil {
+			return nil, fmt.Errorf("DEDUP_MAX_KEYS: %w", err)
+		}
+	}
 	// The one place the commit mode is chosen.
 	if cfg.Transactions {
 		b.mode = fenced{b}
@@ -75,6 +83,15 @@ func New(opts Options) (*Bridge, error) {
 	b.state.Store(StateStarting)
 	registerReady(opts.Registry, b.Ready)
 	return b, nil
+}
+
+// newWindow is an empty dedup window for an epoch.
+func (b *Bridge) newWindow() keyWindow {
+	if b.compact != nil {
+		b.compact.reset()
+		return b.compact
+	}
+	return newMapWindow()
 }
 
 // permanentError marks a failure that retrying cannot fix.

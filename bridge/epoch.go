@@ -51,13 +51,15 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	if err != nil {
 		return err
 	}
-	b.log.Info().Int("records_scanned", scan.records).Int("delivered_keys", len(scan.delivered)).
+	b.log.Info().Int("records_scanned", scan.records).Int("delivered_keys", scan.delivered).
 		Dur("took", time.Since(started)).Msg("scanned the outputs' tails")
 
 	tr := newTracker(stream, pos, sink.NewInFlight(b.cfg.MaxInFlight, b.cfg.MaxInFlightBytes), scan)
 	position := func() checkpoint.Position {
 		p := tr.position(time.Now().UTC())
 		p.Writer = b.cfg.InstanceID
+		_, keys := tr.stats()
+		b.metrics.windowKeys.Set(float64(keys))
 		return p
 	}
 	onAck := func(r *sink.Record, offset int64, err error) {

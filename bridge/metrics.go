@@ -26,6 +26,8 @@ type metrics struct {
 	inFlightBytes   prometheus.Gauge
 	checkpointSince prometheus.Gauge
 	leaseHeld       prometheus.Gauge
+	windowKeys      prometheus.Gauge
+	windowEvicted   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
@@ -58,6 +60,8 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 		inFlightBytes:   gauge("in_flight_bytes", "Bytes of the records read but not yet acknowledged; KAFKA_MAX_IN_FLIGHT_BYTES bounds them."),
 		checkpointSince: gauge("checkpoint_since_seconds", "Resume time of the last checkpoint written (Unix seconds)."),
 		leaseHeld:       gauge("lease_held", "1 while this instance holds the bridge-name lease (KAFKA_TRANSACTIONS=false)."),
+		windowKeys:      gauge("dedup_window_keys", "Dedup keys held in the window at the last checkpoint (DEDUP_MAX_KEYS bounds them for the sqs source)."),
+		windowEvicted:   counter("dedup_window_evicted_total", "Dedup keys forgotten before DEDUP_WINDOW passed because the window was full (DEDUP_MAX_KEYS): a redelivery of one of them would be written again."),
 	}
 	// Series that exist from the start, so that rates and dashboards see
 	// zeros instead of nothing.
@@ -66,7 +70,7 @@ func newMetrics(reg prometheus.Registerer, freshness *freshness) *metrics {
 	if reg != nil {
 		reg.MustRegister(m.eventsReceived, m.recordsAcked, m.duplicates, m.deadLetters,
 			m.produceFailures, m.produceLatency, m.batchRecords, m.batchBytes,
-			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.inFlightBytes, m.checkpointSince, m.leaseHeld,
+			m.checkpoints, m.checkpointTime, m.checkpointFails, m.transactions, m.gaps, m.inFlight, m.inFlightBytes, m.checkpointSince, m.leaseHeld, m.windowKeys, m.windowEvicted,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Name: "event_time_lag_seconds",
 				Help: "Now minus the high water of the last checkpoint (the latest event time of the acknowledged prefix); grows while the stream falls behind."},
 				freshness.lagSeconds),

@@ -18,16 +18,17 @@ import (
 
 // scanResult is what the outputs say this bridge already delivered.
 type scanResult struct {
-	delivered map[string]time.Time      // dedup key -> time, for times at or after the horizon
+	window    keyWindow                 // the dedup keys of our records kept by times at or after the horizon
+	delivered int                       // keys added to window
 	latest    time.Time                 // latest time among our scanned records
 	end       [numOutputs]map[int]int64 // per output and partition: the end the scan read up to
 	records   int                       // records read (all writers)
 }
 
 // scanTails scans both outputs from pos's ScanFrom offsets, collecting the
-// keys of our records at or after horizon.
+// keys of our records at or after horizon into a fresh window.
 func (b *Bridge) scanTails(ctx context.Context, parts map[string]int, pos checkpoint.Position, horizon time.Time) (scanResult, error) {
-	res := scanResult{delivered: make(map[string]time.Time)}
+	res := scanResult{window: b.newWindow()}
 	from := [numOutputs]map[int]int64{pos.ScanFrom, pos.DLQScanFrom}
 	topics := [numOutputs]string{b.cfg.KafkaTopic, b.cfg.KafkaDLQTopic}
 	for out, topic := range topics {
@@ -99,7 +100,8 @@ func collect(headers []kafka.Header, bridge string, horizon time.Time, res *scan
 		res.latest = t
 	}
 	if !t.Before(horizon) {
-		res.delivered[key] = t
+		res.window.add(key, t)
+		res.delivered++
 	}
 }
 

@@ -19,14 +19,15 @@ func TestCollectKeepsOnlyOurRecentKeys(t *testing.T) {
 		return []kafka.Header{{Key: HeaderBridge, Value: []byte(bridge)}, {Key: HeaderDedupKey, Value: []byte(key)},
 			{Key: HeaderEventTime, Value: []byte(at.Format(time.RFC3339Nano))}}
 	}
-	res := scanResult{delivered: map[string]time.Time{}}
+	w := newMapWindow()
+	res := scanResult{window: w}
 	collect(headers("b", "new", since.Add(time.Second)), "b", since, &res)
 	collect(headers("b", "at-since", since), "b", since, &res)
 	collect(headers("b", "old", since.Add(-time.Second)), "b", since, &res)
 	collect(headers("other", "theirs", since.Add(2*time.Second)), "b", since, &res)
 	collect([]kafka.Header{{Key: HeaderBridge, Value: []byte("b")}}, "b", since, &res) // a gap marker
-	if len(res.delivered) != 2 || res.delivered["new"].IsZero() || res.delivered["at-since"].IsZero() {
-		t.Errorf("delivered = %v, want new and at-since", res.delivered)
+	if res.delivered != 2 || w.len() != 2 || !w.seen("new") || !w.seen("at-since") {
+		t.Errorf("delivered %d, window %v, want new and at-since", res.delivered, w.keys)
 	}
 	if !res.latest.Equal(since.Add(time.Second)) {
 		t.Errorf("latest = %s, want our newest event time", res.latest)
@@ -65,13 +66,14 @@ func TestCollectKeepsKeysByTheirKeyTime(t *testing.T) {
 	horizon := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	at := func(t time.Time) []byte { return []byte(t.Format(time.RFC3339Nano)) }
 	old := horizon.Add(-72 * time.Hour)
-	res := scanResult{delivered: map[string]time.Time{}}
+	w := newMapWindow()
+	res := scanResult{window: w}
 	collect([]kafka.Header{{Key: HeaderBridge, Value: []byte("b")}, {Key: HeaderDedupKey, Value: []byte("late")},
 		{Key: HeaderEventTime, Value: at(old)}, {Key: HeaderKeyTime, Value: at(horizon.Add(time.Second))}}, "b", horizon, &res)
 	collect([]kafka.Header{{Key: HeaderBridge, Value: []byte("b")}, {Key: HeaderKeyTime, Value: at(horizon.Add(-time.Second))},
 		{Key: HeaderDedupKey, Value: []byte("gone")}, {Key: HeaderEventTime, Value: at(horizon.Add(time.Hour))}}, "b", horizon, &res)
-	if len(res.delivered) != 1 || !res.delivered["late"].Equal(horizon.Add(time.Second)) {
-		t.Errorf("delivered = %v, want only late, kept by its key time", res.delivered)
+	if w.len() != 1 || w.keys["late"] != instantOf(horizon.Add(time.Second)) {
+		t.Errorf("window %v, want only late, kept by its key time", w.keys)
 	}
 }
 

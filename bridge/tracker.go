@@ -45,7 +45,7 @@ type tracker struct {
 	below     time.Time
 	end       [numOutputs]map[int]int64 // per output and partition: one past our last popped record
 	snapshots scanSnapshots
-	window    dedupWindow
+	window    keyWindow
 	acks      []pendingAck // popped, waiting for committed
 	failure   error
 	failed    chan struct{} // closed at the first failure
@@ -82,7 +82,7 @@ func newTracker(stream source.Stream, base checkpoint.Position, slots *sink.InFl
 		slots:  slots,
 		base:   base,
 		latest: base.Since,
-		window: newDedupWindow(rebuilt.delivered),
+		window: rebuilt.window,
 		failed: make(chan struct{}),
 	}
 	for out := range t.end {

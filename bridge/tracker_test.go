@@ -60,7 +60,11 @@ func newTestTracker(lateness time.Duration) *tracker {
 
 // scanned is what a scan of the event topic found.
 func scanned(keys map[string]time.Time, latest time.Time, end map[int]int64) scanResult {
-	return scanResult{delivered: keys, latest: latest, end: [numOutputs]map[int]int64{end, {}}}
+	w := newMapWindow()
+	for k, tm := range keys {
+		w.add(k, tm)
+	}
+	return scanResult{window: w, delivered: len(keys), latest: latest, end: [numOutputs]map[int]int64{end, {}}}
 }
 
 func TestTrackerAdvancesOnlyOverTheAcknowledgedPrefix(t *testing.T) {

@@ -7,7 +7,8 @@ import (
 
 func TestDedupWindowPrunesOnlyOldKeys(t *testing.T) {
 	base := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	w := newDedupWindow(map[string]time.Time{"scanned": base})
+	w := newMapWindow()
+	w.add("scanned", base)
 	w.add("old", base.Add(time.Second))
 	w.add("late", base.Add(10*time.Second))
 	w.add("old2", base.Add(2*time.Second)) // arrived after a newer one

@@ -113,7 +113,7 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 		reason := fmt.Sprintf("event of %d bytes does not fit KAFKA_BATCH_BYTES=%d (dedup key %s); value truncated", len(ev.Raw), w.b.cfg.BatchBytes, ev.DedupKey)
 		w.b.log.Warn().Str("reason", reason).Msg("sending to the dead-letter topic")
 		return w.DeadLetter(ctx, &source.DeadLetter{Raw: ev.Raw[:w.b.cfg.BatchBytes/2], Reason: reason, Time: ev.Time,
-			DedupKey: "dlq:" + ev.DedupKey, Buffer: ev.Buffer, Ack: ev.Ack, AckID: ev.AckID})
+			DedupKey: "dlq:" + ev.DedupKey, KeyTime: ev.KeyTime, Buffer: ev.Buffer, Ack: ev.Ack, AckID: ev.AckID})
 	}
 	r.HoldValue(ev.Buffer)
 	return w.send(ctx, r, entry{time: ev.Time, kept: ev.KeyTime, arrived: ev.Arrived, key: ev.DedupKey, output: outEvents, ack: ev.Ack, ackID: ev.AckID})
@@ -155,7 +155,12 @@ func (w *writer) DeadLetter(ctx context.Context, dl *source.DeadLetter) error {
 		kafka.Header{Key: HeaderEventTime, Value: r.FormatTime(t)},
 		kafka.Header{Key: HeaderReceivedAt, Value: []byte(now.Format(time.RFC3339Nano))},
 	)
-	return w.send(ctx, r, entry{time: dl.Time, kept: t, key: key, output: outDeadLetters, ack: dl.Ack, ackID: dl.AckID})
+	kept := t
+	if !dl.KeyTime.IsZero() {
+		kept = dl.KeyTime
+		r.Headers = append(r.Headers, kafka.Header{Key: HeaderKeyTime, Value: []byte(kept.UTC().Format(time.RFC3339Nano))})
+	}
+	return w.send(ctx, r, entry{time: dl.Time, kept: kept, key: key, output: outDeadLetters, ack: dl.Ack, ackID: dl.AckID})
 }
 
 // Gap writes a marker for events the source can no longer deliver, so the

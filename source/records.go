@@ -64,7 +64,9 @@ type DeadLetter struct {
 	// DedupKey identifies it across replays, so that it is dead-lettered
 	// once; "" for the hash of Raw.
 	DedupKey string
-	Buffer   Buffer
+	// KeyTime is as Event.KeyTime; zero for Time (or its stand-in).
+	KeyTime time.Time
+	Buffer  Buffer
 	Ack      Acker
 	AckID    uint64
 }
