@@ -109,10 +109,22 @@ func (b *Bridge) epoch(ctx context.Context, first bool) error {
 	}
 	wg.Wait()
 	commits.finish(ctx, position, lost)
+	b.closeStream(ctx, stream)
 	if err := tr.err(); err != nil {
 		return b.writeError(err)
 	}
 	return streamErr
+}
+
+// closeStream lets the source finish the epoch (acknowledge upstream what
+// the last commit made durable), within SHUTDOWN_TIMEOUT even when ctx has
+// ended: a shutdown is when that matters most.
+func (b *Bridge) closeStream(ctx context.Context, stream source.Stream) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := stream.Close(ctx); err != nil {
+		b.log.Warn().Err(err).Str("source", b.src.Name()).Msg("closing the source's epoch")
+	}
 }
 
 func (b *Bridge) producerConfig() sink.ProducerConfig {

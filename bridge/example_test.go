@@ -68,6 +68,10 @@ func (st *memoryStream) Horizon(source.Progress) time.Time {
 	return time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 }
 
+// Close ends the epoch: a source that acknowledges upstream (deletes queue
+// messages) finishes here; this one has nothing to do.
+func (st *memoryStream) Close(context.Context) error { return nil }
+
 // A source plugs into the core through source.Source; the core writes each
 // event as one record, exactly once, with its headers.
 func Example_source() {

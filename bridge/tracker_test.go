@@ -40,6 +40,8 @@ func (s lateStream) Position(p source.Progress) source.Position {
 	return source.Position{Since: since, HighWater: high}
 }
 
+func (lateStream) Close(context.Context) error { return nil }
+
 func (s lateStream) Horizon(p source.Progress) time.Time {
 	return s.Position(p).Since.Add(-s.lateness)
 }

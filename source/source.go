@@ -22,6 +22,10 @@
 //     for the Position covering the acknowledged prefix of arrival order
 //     (Progress) and the Horizon before which nothing can be sent again;
 //     after each commit it tells every Acker of the records it committed.
+//  5. Close: once Run returned and the epoch's last commit is over (every
+//     Acker call made), the core closes the Stream. A source that
+//     acknowledges upstream finishes doing so here, and hands back what it
+//     read but was never committed.
 //
 // Invariants a source must keep, or exactly-once breaks:
 //   - An event sent again (a replay, a redelivery) carries the same
@@ -67,6 +71,11 @@ type Stream interface {
 	// older events, and at the start of an epoch (with the zero Progress)
 	// rebuilds its window back to it. Same rules as Position.
 	Horizon(p Progress) time.Time
+	// Close ends the epoch. The core calls it once, after Run returned and
+	// after the epoch's last commit, so no Acker call follows; ctx bounds
+	// it (SHUTDOWN_TIMEOUT). An error is logged: the next epoch starts
+	// from Kafka either way.
+	Close(ctx context.Context) error
 }
 
 // Progress is what Kafka acknowledged of one epoch: the longest prefix of

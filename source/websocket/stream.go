@@ -19,6 +19,10 @@ type stream struct {
 	*cursor
 }
 
+// Close has nothing to finish: the upstream is never acknowledged, only
+// replayed from the checkpoint.
+func (st *stream) Close(context.Context) error { return nil }
+
 // Run connects and reconnects until ctx ends or a permanent failure.
 func (st *stream) Run(ctx context.Context, out source.Output) error {
 	s := st.src
