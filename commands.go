@@ -133,7 +133,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "failed  configuration: %v\n", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "ok      configuration: bridge %s, topic %s, %s token, transactions %v\n", cfg.BridgeName, cfg.KafkaTopic, cfg.Token.Kind(), cfg.Transactions)
+	fmt.Fprintf(stdout, "ok      configuration: bridge %s, topic %s, source %s (%s), transactions %v\n", cfg.BridgeName, cfg.KafkaTopic, cfg.Source, cfg.UpstreamSummary(), cfg.Transactions)
 	if !*connect {
 		return exitOK
 	}

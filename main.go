@@ -116,7 +116,7 @@ func interruptible() (context.Context, context.CancelFunc) {
 // serve runs the bridge and its HTTP endpoint until ctx ends.
 func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if cfg.MemoryLimit > 0 {
-		debug.SetMemoryLimit(cfg.MemoryLimit)
+		debug.SetMemoryLimit(cfg.MemoryLimit + bridge.DedupWindowBytes(cfg.DedupMaxKeys))
 	}
 	reg := newRegistry()
 	build := buildInfo()
@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 		return err
 	}
 
-	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("upstream", cfg.AnalyticsURL).Str("token_source", cfg.Token.Kind()).
+	log.Info().Str("version", build.version).Str("revision", build.revision).Str("bridge", cfg.BridgeName).Str("instance", cfg.InstanceID).Str("source", string(cfg.Source)).Str("upstream", cfg.UpstreamSummary()).
 		Strs("brokers", cfg.KafkaBrokers).Bool("kafka_tls", cfg.KafkaSecurity.TLS != nil).Str("kafka_sasl", string(cfg.KafkaSecurity.SASL.Mechanism)).
 		Str("topic", cfg.KafkaTopic).Int64("memory_limit", debug.SetMemoryLimit(-1)).Msg("starting")
 	if tls := cfg.KafkaSecurity.TLS; tls != nil && tls.InsecureSkipVerify {

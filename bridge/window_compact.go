@@ -33,6 +33,16 @@ type compactWindow struct {
 	warnedAt time.Time
 }
 
+// DedupWindowBytes is the memory the bounded dedup window of maxKeys keys
+// takes at start (0: unbounded, not taken up front), to add to the heap's
+// soft limit.
+func DedupWindowBytes(maxKeys int) int64 {
+	if maxKeys <= 0 {
+		return 0
+	}
+	return int64(keystore.BytesFor(maxKeys))
+}
+
 func newCompactWindow(maxKeys int, evicted prometheus.Counter, log zerolog.Logger) (*compactWindow, error) {
 	s, err := keystore.New(maxKeys)
 	if err != nil {

@@ -107,6 +107,9 @@ func (w *writer) Event(ctx context.Context, ev *source.Event) error {
 	if !ev.KeyTime.IsZero() && !ev.KeyTime.Equal(ev.Time) {
 		r.Headers = append(r.Headers, kafka.Header{Key: HeaderKeyTime, Value: []byte(ev.KeyTime.UTC().Format(time.RFC3339Nano))})
 	}
+	for _, h := range ev.Headers {
+		r.Headers = append(r.Headers, kafka.Header{Key: h.Key, Value: h.Value})
+	}
 	if r.Size() > w.b.cfg.BatchBytes {
 		// The broker would refuse it on every replay, and the bridge would
 		// never get past it: dead-letter it instead, cut to fit.

@@ -119,3 +119,13 @@ func RegionOfQueueURL(raw string) string {
 	}
 	return ""
 }
+
+// UpstreamSummary names the upstream for logs and `check`, without
+// secrets: the WebSocket URL and the kind of token, or the queue and its
+// region.
+func (c Config) UpstreamSummary() string {
+	if c.Source == SourceSQS {
+		return fmt.Sprintf("%s in %s", c.SQS.QueueURL, c.SQS.Region)
+	}
+	return fmt.Sprintf("%s, %s token", redactURL(c.AnalyticsURL), c.Token.Kind())
+}

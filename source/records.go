@@ -38,6 +38,9 @@ type Event struct {
 	// it read the event; the record then carries it in bridge-key-time, so
 	// that the window is rebuilt by the same clock.
 	KeyTime time.Time
+	// Headers are the source's own record headers, written after the
+	// bridge's; their keys must not start with "bridge-". Only read.
+	Headers []Header
 	// Buffer is what Raw is a window on, if it is shared (a pooled frame):
 	// each record holds it until it is encoded. Nil when Raw is the
 	// event's own.
@@ -67,8 +70,14 @@ type DeadLetter struct {
 	// KeyTime is as Event.KeyTime; zero for Time (or its stand-in).
 	KeyTime time.Time
 	Buffer  Buffer
-	Ack      Acker
-	AckID    uint64
+	Ack     Acker
+	AckID   uint64
+}
+
+// Header is a record header a source adds to an event's record.
+type Header struct {
+	Key   string
+	Value []byte
 }
 
 // Gap is an interval whose events the upstream can no longer deliver.

@@ -43,13 +43,18 @@ type Store struct {
 	cap   int
 }
 
+// BytesFor is the memory New(maxKeys) takes.
+func BytesFor(maxKeys int) int { return int(slotsFor(maxKeys)) * SlotBytes }
+
+func slotsFor(maxKeys int) uint64 { return uint64(float64(maxKeys)/maxLoad) + 1 }
+
 // New returns a store for up to maxKeys keys. Its memory, Bytes(), is taken
 // at once: about 22.2 bytes per key of capacity.
 func New(maxKeys int) (*Store, error) {
 	if maxKeys < 1 {
 		return nil, fmt.Errorf("keystore: capacity %d: must be at least 1", maxKeys)
 	}
-	n := uint64(float64(maxKeys)/maxLoad) + 1
+	n := slotsFor(maxKeys)
 	return &Store{slots: make([]slot, n), n: n, cap: maxKeys}, nil
 }
 
