@@ -116,6 +116,14 @@ func (s *Server) InFlight(queueName string) int {
 	})
 }
 
+// Visible returns how many messages of queue a receive could get now.
+func (s *Server) Visible(queueName string) int {
+	return s.countLocked(queueName, func(q *queue, now time.Time) int {
+		n, _, _ := q.counts(now)
+		return n
+	})
+}
+
 // countLocked runs count on the queue named queueName at the clock's now,
 // holding s.mu; a queue that does not exist counts 0.
 func (s *Server) countLocked(queueName string, count func(q *queue, now time.Time) int) int {
