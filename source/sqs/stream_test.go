@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
@@ -29,11 +30,15 @@ type rig struct {
 }
 
 func newRig(t *testing.T, queue string) *rig {
+	return newRigWith(t, queue, nil)
+}
+
+func newRigWith(t *testing.T, queue string, attrs map[string]string) *rig {
 	t.Helper()
 	srv := sqsfake.New(sqsfake.Options{})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
-	if err := srv.CreateQueue("genesys", nil); err != nil {
+	if err := srv.CreateQueue("genesys", attrs); err != nil {
 		t.Fatal(err)
 	}
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
@@ -224,4 +229,29 @@ func TestBadMessagesAreDeadLettered(t *testing.T) {
 			t.Errorf("dead letter %q: key time %v, want the receive time and the message id in the reason", dl.Reason, dl.KeyTime)
 		}
 	}
+}
+
+// A message waiting for Kafka past half its visibility timeout is
+// extended, and does not come back while it waits.
+func TestHeldMessagesAreExtended(t *testing.T) {
+	r := newRigWith(t, "genesys", map[string]string{"VisibilityTimeout": "2"})
+	r.send(t, []byte(genesysBody))
+	st, _ := r.src.Resume(source.Checkpoint{})
+	out := newOutput()
+	stop := run(t, st, out)
+	out.wait(t, 1)
+	// Never committed: wait until it was extended twice, well past the
+	// 2 s timeout it was received with.
+	deadline := time.Now().Add(30 * time.Second)
+	for testutil.ToFloat64(r.src.metrics.extended) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the held message was not extended within 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s := r.srv.Stats(); s.Redelivered != 0 || s.Received != 1 {
+		t.Fatalf("received %d, redelivered %d while held; want 1 and 0", s.Received, s.Redelivered)
+	}
+	_ = stop()
+	_ = st.Close(context.Background())
 }

@@ -31,7 +31,7 @@ func (st *stream) extend(ctx context.Context, visibility time.Duration) {
 		for len(due) > 0 && ctx.Err() == nil {
 			n := min(batchSize, len(due))
 			visibleAt := time.Now().Add(visibility)
-			ok, failed, err := st.changeVisibility(ctx, due[:n], visibility)
+			ok, stale, err := st.changeVisibility(ctx, due[:n], visibility)
 			if err != nil {
 				if r := classify(err, st.src.settings); r != nil {
 					st.refuse(r)
@@ -42,9 +42,9 @@ func (st *stream) extend(ctx context.Context, visibility time.Duration) {
 				break
 			}
 			st.held.extended(ok, visibleAt)
-			st.held.forget(failed)
+			st.held.forget(stale)
 			st.src.metrics.extended.Add(float64(len(ok)))
-			st.src.metrics.extendFailures.Add(float64(len(failed)))
+			st.src.metrics.extendFailures.Add(float64(n - len(ok)))
 			due = due[n:]
 		}
 	}
@@ -68,8 +68,11 @@ func (st *stream) releaseAll(ctx context.Context) error {
 }
 
 // changeVisibility sets the visibility timeout of up to batchSize
-// messages and returns the ids that took it and those that failed.
-func (st *stream) changeVisibility(ctx context.Context, msgs []visibilityChange, timeout time.Duration) (ok, failed []uint64, err error) {
+// messages and returns the ids that took it, and those the queue refused
+// for good (a sender fault: the handle is stale, the message received
+// again or deleted). Entries that failed on the server's side are in
+// neither: the next tick tries them again.
+func (st *stream) changeVisibility(ctx context.Context, msgs []visibilityChange, timeout time.Duration) (ok, stale []uint64, err error) {
 	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
 		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.handle),
@@ -85,9 +88,9 @@ func (st *stream) changeVisibility(ctx context.Context, msgs []visibilityChange,
 		}
 	}
 	for _, e := range res.Failed {
-		if i, convErr := strconv.Atoi(aws.ToString(e.Id)); convErr == nil && i < len(msgs) {
-			failed = append(failed, msgs[i].id)
+		if i, convErr := strconv.Atoi(aws.ToString(e.Id)); convErr == nil && i < len(msgs) && e.SenderFault {
+			stale = append(stale, msgs[i].id)
 		}
 	}
-	return ok, failed, nil
+	return ok, stale, nil
 }
