@@ -17,23 +17,27 @@ import (
 // serve builds it.
 func registryFamilies(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	reg := newRegistry()
-	env := config.Defaults()
-	env.AnalyticsURL, env.AnalyticsToken, env.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
-		t.Fatal(err)
-	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	websocket := config.Defaults()
+	websocket.AnalyticsURL, websocket.AnalyticsToken, websocket.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
+	sqs := config.Defaults()
+	sqs.Source, sqs.SQSQueueURL, sqs.DedupMaxKeys, sqs.KafkaBrokers = "sqs", "https://sqs.eu-west-1.amazonaws.com/123456789012/q", "1000", "127.0.0.1:1"
 	out := map[string]*dto.MetricFamily{}
-	for _, f := range families {
-		out[f.GetName()] = f
+	for _, env := range []config.Env{websocket, sqs} {
+		cfg, err := env.Validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := newRegistry()
+		if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
+			t.Fatal(err)
+		}
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			out[f.GetName()] = f
+		}
 	}
 	return out
 }

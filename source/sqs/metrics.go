@@ -42,6 +42,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, state := range []string{"visible", "in_flight", "delayed"} {
 		m.queueMessages.WithLabelValues(state)
 	}
+	m.receiveErrors.WithLabelValues("network") // a series from the start: rates see zeros
+
 	if reg != nil {
 		reg.MustRegister(m.received, m.redelivered, m.deleted, m.deleteFailures, m.extended, m.extendFailures, m.released,
 			m.receiveErrors, m.queueMessages, m.messageAge)
