@@ -131,6 +131,10 @@ func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	if tls := cfg.KafkaSecurity.TLS; tls != nil && tls.InsecureSkipVerify {
 		log.Warn().Msg("KAFKA_TLS_INSECURE_SKIP_VERIFY=true: the brokers' certificates are not checked, so anyone on the network path can read and change the stream; use it only for testing")
 	}
+	if sasl := cfg.KafkaSecurity.SASL; sasl.Mechanism == config.SASLAWSMSKIAM {
+		log.Info().Str("aws_region", sasl.AWS.Region).Str("aws_region_source", sasl.AWS.RegionSource).
+			Msg("AWS_MSK_IAM: each connection is signed with credentials from the AWS SDK's default chain")
+	}
 
 	var httpErr chan error
 	var srv *http.Server

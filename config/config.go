@@ -1,7 +1,8 @@
 // Package config owns the bridge's settings: it reads them from environment
-// variables (and only from there), fills defaults, validates every one of them
-// and reports all problems at once, naming the variable. Nothing here knows
-// how a setting is used.
+// variables (and only from there; for AWS_MSK_IAM, the region the AWS SDK
+// resolves from its own variables and files), fills defaults, validates
+// every one of them and reports all problems at once, naming the variable.
+// Nothing here knows how a setting is used.
 package config
 
 import (
@@ -104,7 +105,7 @@ type Env struct {
 	KafkaTLSKeyFile         string `envconfig:"KAFKA_TLS_KEY_FILE" group:"common" type:"file" applies:"KAFKA_TLS_ENABLED=true" desc:"PEM private key of KAFKA_TLS_CERT_FILE; re-read when it changes"`
 	KafkaTLSServerName      string `envconfig:"KAFKA_TLS_SERVER_NAME" group:"advanced" type:"string" applies:"KAFKA_TLS_ENABLED=true" desc:"name the brokers' certificates are checked against (default: the host of each broker address)"`
 	KafkaTLSInsecure        string `envconfig:"KAFKA_TLS_INSECURE_SKIP_VERIFY" default:"false" group:"advanced" type:"bool" range:"true, false" applies:"KAFKA_TLS_ENABLED=true" desc:"accept any broker certificate (testing only; logs a warning at start)"`
-	KafkaSASLMechanism      string `envconfig:"KAFKA_SASL_MECHANISM" group:"common" type:"enum" range:"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER" applies:"all" defaultdoc:"(none)" desc:"SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (empty: no SASL)"`
+	KafkaSASLMechanism      string `envconfig:"KAFKA_SASL_MECHANISM" group:"common" type:"enum" range:"PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM" applies:"all" defaultdoc:"(none)" desc:"SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER or AWS_MSK_IAM (empty: no SASL). AWS_MSK_IAM (Amazon MSK IAM access control) needs KAFKA_TLS_ENABLED=true and signs with the AWS SDK's default credential chain, for the SDK's region (AWS_REGION) or else the one in the MSK broker host names"`
 	KafkaSASLUsername       string `envconfig:"KAFKA_SASL_USERNAME" group:"common" type:"string" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"SASL user name (PLAIN, SCRAM)"`
 	KafkaSASLPassword       string `envconfig:"KAFKA_SASL_PASSWORD" group:"common" type:"secret" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"SASL password (secret; never logged)"`
 	KafkaSASLPasswordFile   string `envconfig:"KAFKA_SASL_PASSWORD_FILE" group:"common" type:"file" applies:"KAFKA_SASL_MECHANISM=PLAIN or SCRAM-*" desc:"file holding the SASL password instead of KAFKA_SASL_PASSWORD, re-read at each new connection"`

@@ -21,6 +21,9 @@ const (
 	SASLScramSHA256 SASLMechanism = "SCRAM-SHA-256"
 	SASLScramSHA512 SASLMechanism = "SCRAM-SHA-512"
 	SASLOAuthBearer SASLMechanism = "OAUTHBEARER"
+	// SASLAWSMSKIAM signs with AWS credentials (Amazon MSK's IAM access
+	// control); it needs TLS and a region.
+	SASLAWSMSKIAM SASLMechanism = "AWS_MSK_IAM"
 )
 
 // TLSFiles is a TLS client configuration read from PEM files. The zero value
@@ -54,6 +57,9 @@ type SASL struct {
 	PasswordFile string
 	// OAuth is the OAUTHBEARER token source.
 	OAuth OAuthClient
+	// AWS is where AWS_MSK_IAM signs for; its credentials come from the
+	// AWS SDK's default chain when the bridge connects.
+	AWS AWSIAM
 }
 
 // OAuthClient is an OAuth2 client-credentials token source.
@@ -227,10 +233,36 @@ func (v *validator) kafkaSecurity(e Env) KafkaSecurity {
 				o.Extensions[p[0]] = p[1]
 			}
 		}
+	case SASLAWSMSKIAM:
+		// Quote no value: some are secrets.
+		for _, f := range []struct{ name, value string }{
+			{"KAFKA_SASL_USERNAME", e.KafkaSASLUsername},
+			{"KAFKA_SASL_PASSWORD", e.KafkaSASLPassword},
+			{"KAFKA_SASL_PASSWORD_FILE", e.KafkaSASLPasswordFile},
+			{"KAFKA_SASL_OAUTH_TOKEN_URL", e.KafkaOAuthTokenURL},
+			{"KAFKA_SASL_OAUTH_CLIENT_ID", e.KafkaOAuthClientID},
+			{"KAFKA_SASL_OAUTH_CLIENT_SECRET", e.KafkaOAuthClientSecret},
+			{"KAFKA_SASL_OAUTH_CLIENT_SECRET_FILE", e.KafkaOAuthSecretFile},
+			{"KAFKA_SASL_OAUTH_SCOPES", e.KafkaOAuthScopes},
+			{"KAFKA_SASL_OAUTH_CA_FILE", e.KafkaOAuthCAFile},
+			{"KAFKA_SASL_OAUTH_EXTENSIONS", e.KafkaOAuthExtensions},
+		} {
+			if strings.TrimSpace(f.value) != "" {
+				v.add(f.name, "is not used by KAFKA_SASL_MECHANISM=AWS_MSK_IAM, which signs with the credentials of the AWS SDK's default chain: unset it")
+			}
+		}
+		if s.TLS == nil {
+			why := "AWS_MSK_IAM needs TLS (MSK serves IAM authentication on TLS listeners only, ports 9098 and 9198): set KAFKA_TLS_ENABLED=true"
+			if allowPlaintext {
+				why += " (KAFKA_SASL_ALLOW_PLAINTEXT applies to PLAIN only)"
+			}
+			v.add("KAFKA_SASL_MECHANISM", why)
+		}
+		sasl.AWS = v.awsIAM(e.KafkaBrokers)
 	default:
-		v.add("KAFKA_SASL_MECHANISM", fmt.Sprintf("%q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (AWS MSK IAM is not supported; MSK also offers SCRAM-SHA-512 and mTLS)", e.KafkaSASLMechanism))
+		v.add("KAFKA_SASL_MECHANISM", fmt.Sprintf("%q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM", e.KafkaSASLMechanism))
 	}
-	if sasl.Mechanism == SASLNone || sasl.Mechanism == SASLOAuthBearer {
+	if sasl.Mechanism == SASLNone || sasl.Mechanism == SASLOAuthBearer || sasl.Mechanism == SASLAWSMSKIAM {
 		sasl.Username, sasl.Password, sasl.PasswordFile = "", "", ""
 	}
 	return s

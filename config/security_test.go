@@ -71,8 +71,7 @@ func TestKafkaSecurityProblems(t *testing.T) {
 		mutate func(*config.Env)
 		want   []string
 	}{
-		{"unknown mechanism", func(e *config.Env) { e.KafkaSASLMechanism = "GSSAPI" }, []string{`KAFKA_SASL_MECHANISM: "GSSAPI" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER`}},
-		{"aws iam is not supported", func(e *config.Env) { e.KafkaSASLMechanism = "AWS_MSK_IAM" }, []string{"AWS MSK IAM is not supported"}},
+		{"unknown mechanism", func(e *config.Env) { e.KafkaSASLMechanism = "GSSAPI" }, []string{`KAFKA_SASL_MECHANISM: "GSSAPI" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM`}},
 		{"scram without credentials", func(e *config.Env) { e.KafkaSASLMechanism = "SCRAM-SHA-256" }, []string{
 			"KAFKA_SASL_USERNAME: is required with KAFKA_SASL_MECHANISM=SCRAM-SHA-256",
 			"KAFKA_SASL_PASSWORD: is required with KAFKA_SASL_MECHANISM=SCRAM-SHA-256"}},

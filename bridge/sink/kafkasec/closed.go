@@ -94,8 +94,11 @@ func (a *AuthCloses) probeCut(ctx context.Context) bool {
 func (a *AuthCloses) why() string {
 	sasl := a.cfg.KafkaSecurity.SASL
 	check := fmt.Sprintf("check KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) of KAFKA_SASL_USERNAME=%s, that the user exists for KAFKA_SASL_MECHANISM=%s", sasl.Username, sasl.Mechanism)
-	if sasl.Mechanism == config.SASLOAuthBearer {
+	switch sasl.Mechanism {
+	case config.SASLOAuthBearer:
 		check = fmt.Sprintf("check the token of KAFKA_SASL_OAUTH_CLIENT_ID=%s, its scope (KAFKA_SASL_OAUTH_SCOPES) and KAFKA_SASL_OAUTH_EXTENSIONS against the broker's OAuth settings", sasl.OAuth.ClientID)
+	case config.SASLAWSMSKIAM:
+		check = "for KAFKA_SASL_MECHANISM=AWS_MSK_IAM, " + iamCheck(sasl.AWS)
 	}
 	return fmt.Sprintf("the broker closed the connection during SASL authentication %d times in a row, as some brokers answer wrong credentials: %s, and that the listener at KAFKA_BROKERS enables it",
 		AuthCloseLimit, check)

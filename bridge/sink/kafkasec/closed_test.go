@@ -136,3 +136,15 @@ func refusedAddr(t *testing.T) string {
 	_ = ln.Close()
 	return addr
 }
+
+// TestAuthClosesNamesIAM: the refusal after brokers keep closing the
+// connection during AWS_MSK_IAM authentication says what to check for IAM.
+func TestAuthClosesNamesIAM(t *testing.T) {
+	cfg := config.Config{KafkaSecurity: config.KafkaSecurity{SASL: config.SASL{Mechanism: config.SASLAWSMSKIAM,
+		AWS: config.AWSIAM{Region: "eu-west-1", RegionSource: config.RegionFromSDK}}}}
+	why := (&AuthCloses{cfg: cfg}).why()
+	if !strings.Contains(why, "for KAFKA_SASL_MECHANISM=AWS_MSK_IAM, check that the credentials of the AWS SDK's default chain") ||
+		!strings.Contains(why, "region eu-west-1, the AWS SDK's region (AWS_REGION)") || strings.Contains(why, "KAFKA_SASL_PASSWORD") {
+		t.Errorf("why = %q", why)
+	}
+}

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
@@ -27,6 +30,12 @@ func TestExplain(t *testing.T) {
 	oauth.KafkaSecurity.SASL = config.SASL{Mechanism: config.SASLOAuthBearer, OAuth: config.OAuthClient{TokenURL: "https://idp/token", ClientID: "c"}}
 	oauthCA := oauth
 	oauthCA.KafkaSecurity.SASL.OAuth.CAFile = "/idp-ca.pem"
+	iam := scram
+	iam.KafkaSecurity.SASL = config.SASL{Mechanism: config.SASLAWSMSKIAM, AWS: config.AWSIAM{Region: "eu-west-1", RegionSource: config.RegionFromBrokers}}
+	awsHTTP := func(status int) error {
+		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: errors.New("api error")}}
+	}
 	wrap := func(err error) error { return fmt.Errorf("reaching Kafka: kafka.(*Client).Metadata: %w", err) }
 	remote := func(alert string) error {
 		return &net.OpError{Op: "remote error", Err: errors.New("tls: " + alert)}
@@ -54,7 +63,18 @@ func TestExplain(t *testing.T) {
 		{"token endpoint CA file", oauthCA, fmt.Errorf("%w: %w", errTokenFetch, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), "not signed by a CA in KAFKA_SASL_OAUTH_CA_FILE or the system roots"},
 		{"credential file", scram, fmt.Errorf("%w: reading KAFKA_SASL_PASSWORD_FILE: %w", errCredential, io.ErrUnexpectedEOF), "a Kafka SASL credential cannot be used"},
 
+		{"iam signature refused", iam, wrap(kafka.SASLAuthenticationFailed), "the broker refused the AWS_MSK_IAM signature: check that the credentials of the AWS SDK's default chain belong to the intended identity (EKS IRSA, EKS Pod Identity, instance role, AWS_PROFILE), that its IAM policy allows kafka-cluster:Connect on the cluster, and that the cluster is in region eu-west-1, taken from the MSK host names in KAFKA_BROKERS"},
+		{"iam not offered", iam, wrap(kafka.UnsupportedSASLMechanism), "the listener at KAFKA_BROKERS does not offer KAFKA_SASL_MECHANISM=AWS_MSK_IAM: turn on IAM access control on the MSK cluster and use its IAM bootstrap brokers (port 9098, or 9198 for public access)"},
+		{"iam topic permission", iam, wrap(kafka.TopicAuthorizationFailed), "missing IAM permission (TOPIC_AUTHORIZATION_FAILED): allow kafka-cluster:DescribeTopic, kafka-cluster:ReadData and kafka-cluster:WriteData on topics events, events.dlq and cp; with KAFKA_CREATE_TOPICS=true also kafka-cluster:CreateTopic on them"},
+		{"iam transactional id permission", iam, wrap(kafka.TransactionalIDAuthorizationFailed), "allow kafka-cluster:DescribeTransactionalId and kafka-cluster:AlterTransactionalId on transactional-id analytics-bridge.txn.orders (analytics-bridge.txn.* serves every bridge), or set KAFKA_TRANSACTIONS=false"},
+		{"iam group permission", iam, wrap(kafka.GroupAuthorizationFailed), "allow kafka-cluster:DescribeGroup and kafka-cluster:AlterGroup on group analytics-bridge.lease.orders"},
+		{"iam cluster permission", iam, wrap(kafka.ClusterAuthorizationFailed), "allow kafka-cluster:WriteDataIdempotently on the cluster"},
+		{"iam credentials refused", iam, fmt.Errorf("%w: %w", errAWSCredentials, fmt.Errorf("failed to refresh cached credentials, %w", awsHTTP(403))), "the AWS SDK's default credential chain was refused credentials for AWS_MSK_IAM (HTTP 403): check the identity the bridge runs as"},
+
 		{"broker down", scram, wrap(io.ErrUnexpectedEOF), ""},
+		{"iam credentials unreachable", iam, fmt.Errorf("%w: %w", errAWSCredentials, io.EOF), ""},
+		{"iam credentials throttled", iam, fmt.Errorf("%w: %w", errAWSCredentials, awsHTTP(429)), ""},
+		{"iam credentials server error", iam, fmt.Errorf("%w: %w", errAWSCredentials, awsHTTP(503)), ""},
 		{"connection refused", scram, wrap(&net.OpError{Op: "dial", Err: errors.New("connect: connection refused")}), ""},
 		{"leader moved", scram, wrap(kafka.NotLeaderForPartition), ""},
 		{"canceled", scram, wrap(context.Canceled), ""},

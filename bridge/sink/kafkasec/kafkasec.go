@@ -1,7 +1,8 @@
 // Package kafkasec owns how the bridge proves who it is to Kafka and what
 // it says when Kafka refuses: the TLS configuration, the SASL mechanism
-// (PLAIN, SCRAM, and an OAUTHBEARER mechanism fed by OAuth2 client
-// credentials, which kafka-go lacks), and the translation of authentication
+// (PLAIN, SCRAM, an OAUTHBEARER mechanism fed by OAuth2 client
+// credentials, which kafka-go lacks, and AWS_MSK_IAM with the AWS SDK's
+// default credential chain), and the translation of authentication
 // and authorization failures into one line naming the setting or the ACL
 // to fix. Failures it explains are final: retrying them only hides a
 // misconfiguration.
@@ -58,6 +59,12 @@ func New(cfg config.Config) (Dial, error) {
 		}
 		transport := tlsconf.HTTPTransport(tc, cfg.Upstream.Proxy)
 		d.SASL = newOAuthBearer(m.OAuth, &http.Client{Transport: transport, Timeout: tokenFetchTimeout})
+	case config.SASLAWSMSKIAM:
+		iam, err := newMSKIAM(m.AWS)
+		if err != nil {
+			return Dial{}, err
+		}
+		d.SASL = iam
 	default:
 		d.SASL = &passwordMechanism{mechanism: m.Mechanism, username: m.Username, password: m.Password, passwordFile: m.PasswordFile}
 	}
