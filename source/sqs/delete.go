@@ -60,6 +60,8 @@ func (st *stream) deleteBatch(ctx context.Context, batch []pendingDelete) error 
 	for i, d := range batch {
 		entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(d.handle)}
 	}
+	ctx, cancel := context.WithTimeout(ctx, st.src.callTimeout)
+	defer cancel()
 	res, err := st.src.client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(st.src.queueURL), Entries: entries})
 	if err != nil {
 		return err

@@ -27,7 +27,9 @@ func (st *stream) pollQueue(ctx context.Context) {
 	tick := time.NewTicker(queuePollEvery)
 	defer tick.Stop()
 	for {
-		res, err := st.src.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.src.queueURL), AttributeNames: names})
+		callCtx, cancel := context.WithTimeout(ctx, st.src.callTimeout)
+		res, err := st.src.client.GetQueueAttributes(callCtx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.src.queueURL), AttributeNames: names})
+		cancel()
 		if err == nil {
 			for state, name := range attrs {
 				if n, convErr := strconv.Atoi(res.Attributes[string(name)]); convErr == nil {

@@ -28,7 +28,9 @@ func (st *stream) receive(ctx context.Context, msgs chan<- message, visibility t
 			types.MessageSystemAttributeNameSentTimestamp, types.MessageSystemAttributeNameApproximateReceiveCount},
 	}
 	for ctx.Err() == nil {
-		res, err := s.client.ReceiveMessage(ctx, in)
+		callCtx, cancel := context.WithTimeout(ctx, s.waitTime+s.callTimeout)
+		res, err := s.client.ReceiveMessage(callCtx, in)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return

@@ -17,6 +17,10 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
+// defaultCallTimeout bounds every SQS call (a long poll gets it on top of
+// its wait): a half-open connection must not hang a loop for good.
+const defaultCallTimeout = 30 * time.Second
+
 // Name is the source's kind, as SOURCE and checkpoints name it.
 const Name = string(config.SourceSQS)
 
@@ -53,6 +57,7 @@ type settings struct {
 	window      time.Duration
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
+	callTimeout time.Duration
 }
 
 func (s settings) endpointName() string {
@@ -71,7 +76,7 @@ func New(opts Options) (*Source, error) {
 		queueURL: cfg.SQS.QueueURL, region: cfg.SQS.Region, queueRegion: config.RegionOfQueueURL(cfg.SQS.QueueURL),
 		endpoint: cfg.SQS.EndpointURL, waitTime: cfg.SQS.WaitTime, maxMessages: cfg.SQS.MaxMessages, receivers: cfg.SQS.Receivers,
 		value: cfg.SQS.Value, keyPath: cfg.SQS.PartitionKey, window: cfg.DedupWindow,
-		minBackoff: cfg.ReconnectMinBackoff, maxBackoff: cfg.ReconnectMaxBackoff,
+		minBackoff: cfg.ReconnectMinBackoff, maxBackoff: cfg.ReconnectMaxBackoff, callTimeout: defaultCallTimeout,
 	}
 	awsCfg, err := loadAWS(opts.AWS, set)
 	if err != nil {

@@ -144,8 +144,10 @@ func (st *stream) setStatus(up bool) {
 func (st *stream) visibilityTimeout(ctx context.Context) (time.Duration, error) {
 	bo := retry.NewBackoff(st.src.minBackoff, st.src.maxBackoff, st.src.seed)
 	for {
-		res, err := st.src.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.src.queueURL),
+		callCtx, cancel := context.WithTimeout(ctx, st.src.callTimeout)
+		res, err := st.src.client.GetQueueAttributes(callCtx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.src.queueURL),
 			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout}})
+		cancel()
 		if err == nil {
 			secs, convErr := strconv.Atoi(res.Attributes[string(types.QueueAttributeNameVisibilityTimeout)])
 			if convErr != nil {

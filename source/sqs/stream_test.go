@@ -3,6 +3,7 @@ package sqs
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -254,4 +255,43 @@ func TestHeldMessagesAreExtended(t *testing.T) {
 	}
 	_ = stop()
 	_ = st.Close(context.Background())
+}
+
+// A receive the server never answers (a half-open connection) times out
+// and is retried; the message still arrives.
+func TestUnansweredReceiveIsRetried(t *testing.T) {
+	r := newRig(t, "genesys")
+	r.send(t, []byte(genesysBody))
+	var mu sync.Mutex
+	hung := 0
+	release := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Header.Get("X-Amz-Target") == "AmazonSQS.ReceiveMessage" {
+			mu.Lock()
+			hang := hung < 2
+			hung++
+			mu.Unlock()
+			if hang {
+				<-release // never answers while the test runs
+				return
+			}
+		}
+		r.srv.ServeHTTP(w, req)
+	}))
+	t.Cleanup(func() { close(release); hs.Close() }) // the hung handlers end first
+	r.src.client = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	r.src.callTimeout = 200 * time.Millisecond
+	r.src.receivers = 1
+	st, _ := r.src.Resume(source.Checkpoint{})
+	out := newOutput()
+	stop := run(t, st, out)
+	out.wait(t, 1)
+	_ = stop()
+	_ = st.Close(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if hung < 3 {
+		t.Fatalf("%d receives, want the 2 unanswered ones and one more", hung)
+	}
 }

@@ -78,6 +78,8 @@ func (st *stream) changeVisibility(ctx context.Context, msgs []visibilityChange,
 		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.handle),
 			VisibilityTimeout: int32(timeout / time.Second)}
 	}
+	ctx, cancel := context.WithTimeout(ctx, st.src.callTimeout)
+	defer cancel()
 	res, err := st.src.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(st.src.queueURL), Entries: entries})
 	if err != nil {
 		return nil, nil, err
