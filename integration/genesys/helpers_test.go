@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -319,3 +320,11 @@ func query(kv ...string) string {
 
 // errorsAs is errors.As.
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// itoa is strconv.Itoa, "" for 0.
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
