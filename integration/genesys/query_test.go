@@ -115,6 +115,7 @@ func TestQueryPaging(t *testing.T) {
 	}{
 		{101, 1, 400, "pageSize"}, {0, 0, 200, ""}, {100, 1000, 200, ""},
 		{100, 1001, 400, "Pagination may not exceed 100000 results"}, {25, 4001, 400, "Pagination may not exceed 100000"},
+		{1, 1 << 62, 400, "Pagination may not exceed 100000"},
 	} {
 		r := f.api(http.MethodPost, detailsPath+"/query", map[string]any{"interval": day,
 			"paging": map[string]int{"pageSize": tc.size, "pageNumber": tc.number}})

@@ -54,7 +54,8 @@ func (s *Server) postSubscriptions(w http.ResponseWriter, r *http.Request) { s.s
 // Rejected; without it one rejection fails the whole request (403 for a
 // missing permission, 400 for an unknown topic) and nothing changes. A
 // channel may hold Options.TopicsPerChannel individual topics; more is 400.
-// A PUT or POST that changes anything gives the channel a new full life.
+// Every PUT or POST that succeeds gives the channel a new full life: a
+// re-PUT of the same list is how a client keeps its channel past 24 h.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, replace bool) {
 	c, _ := caller(r)
 	ignoreErrors := false
