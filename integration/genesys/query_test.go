@@ -239,3 +239,34 @@ func happened(t *testing.T, c Conversation, suffix string, at time.Time) bool {
 	}
 	return false
 }
+
+// "GET /api/v2/analytics/conversations/{id}/details and multi-get ?id=…
+// (no attributes)".
+func TestGetDetailsByID(t *testing.T) {
+	f := newFixture(t, Options{IndexLag: time.Minute, Seed: 5})
+	convs := f.s.AddConversations(t0().Add(-time.Hour), 3, time.Minute)
+	late := f.s.AddConversations(t0(), 1, 0)[0]
+	f.advance(0)
+	r := ok(t, f.api(http.MethodGet, conversationsPath+"/"+convs[0].ID+"/details", nil), http.StatusOK)
+	checkModel(t, r.body, "AnalyticsConversationWithoutAttributes")
+	var one analyticsConversation
+	if r.decode(t, &one); one.ConversationID != convs[0].ID || one.ConversationEnd != date(convs[0].End) {
+		t.Fatalf("detail %+v", one)
+	}
+	f.s.mu.Lock()
+	lagged := f.s.world.byID[late.ID].visible.After(late.Start)
+	f.s.mu.Unlock()
+	if !lagged {
+		t.Fatal("the late call has no index lag; pick another seed")
+	}
+	ok(t, f.api(http.MethodGet, conversationsPath+"/"+late.ID+"/details", nil), http.StatusNotFound)
+	ok(t, f.api(http.MethodGet, conversationsPath+"/nope/details", nil), http.StatusNotFound)
+	var many struct{ Conversations []analyticsConversation }
+	r = ok(t, f.api(http.MethodGet, detailsPath+"?id="+convs[1].ID+","+late.ID+"&id="+convs[2].ID+"&id=nope", nil), http.StatusOK)
+	checkModel(t, r.body, "AnalyticsConversationWithoutAttributesMultiGetResponse")
+	if r.decode(t, &many); len(many.Conversations) != 2 || many.Conversations[0].ConversationID != convs[1].ID ||
+		many.Conversations[1].ConversationID != convs[2].ID {
+		t.Fatalf("multi-get %+v", many.Conversations)
+	}
+	ok(t, f.api(http.MethodGet, detailsPath, nil), http.StatusBadRequest)
+}

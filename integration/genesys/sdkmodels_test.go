@@ -53,6 +53,7 @@ func sdkModels() map[string]map[string]string {
 		"QueueConversationEventTopicDomainEntityRef: id selfUri",
 		"QueueConversationEventTopicDivisionEntityRef: id selfUri dateDivisionUpdated",
 		"AnalyticsConversationQueryResponse: conversations:AnalyticsConversationWithoutAttributes aggregations totalHits",
+		"AnalyticsConversationWithoutAttributesMultiGetResponse: conversations:AnalyticsConversationWithoutAttributes",
 		"AnalyticsConversationWithoutAttributes: " + analyticsConversationFields + " participants:AnalyticsParticipantWithoutAttributes",
 		"AnalyticsConversation: " + analyticsConversationFields + " participants:AnalyticsParticipant",
 		"AnalyticsParticipantWithoutAttributes: " + analyticsParticipantFields,
