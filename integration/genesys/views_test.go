@@ -232,3 +232,23 @@ func TestRoutingQueuesPaged(t *testing.T) {
 	f2 := newFixture(t, Options{Clients: []Client{{ID: DefaultClientID, Secret: DefaultClientSecret, Permissions: []string{}}}})
 	ok(t, f2.api(http.MethodGet, queuesPath, nil), http.StatusForbidden)
 }
+
+// Settle covers what was scheduled just before it, even when the clock has
+// not moved since the pump's last pass.
+func TestSettleSeesWhatWasJustScheduled(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.advance(0)
+	c := f.s.AddConversations(t0().Add(-time.Hour), 1, 0)[0]
+	if err := f.s.Settle(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range f.s.Published() {
+		if p.Conversation == c.ID && strings.HasPrefix(p.Topic, "v2.detail") {
+			n++
+		}
+	}
+	if n != len(c.DetailEvents) {
+		t.Fatalf("%d of %d past events published after Settle", n, len(c.DetailEvents))
+	}
+}
