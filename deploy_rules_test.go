@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 
@@ -14,28 +15,78 @@ import (
 )
 
 // registryFamilies gathers what the binary's registry exports, built as
-// serve builds it.
+// serve builds it: once with each source (SOURCE=websocket, SOURCE=sqs),
+// since each source registers metrics of its own beside the core's.
 func registryFamilies(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	reg := newRegistry()
-	env := config.Defaults()
-	env.AnalyticsURL, env.AnalyticsToken, env.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
-	cfg, err := env.Validate()
-	if err != nil {
-		t.Fatal(err)
+	families, _ := registries(t)
+	return families
+}
+
+// registries builds the bridge once per source, and returns what its
+// registry gathers and the names of every metric registered: a labelled
+// metric without a series yet (analytics_bridge_sqs_receive_errors_total
+// before the first error) is registered, yet not gathered.
+func registries(t *testing.T) (map[string]*dto.MetricFamily, map[string]bool) {
+	t.Helper()
+	websocketEnv := config.Defaults()
+	websocketEnv.AnalyticsURL, websocketEnv.AnalyticsToken, websocketEnv.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
+	sqsEnv := config.Defaults()
+	sqsEnv.Source, sqsEnv.KafkaBrokers = "sqs", "127.0.0.1:1"
+	sqsEnv.SQSQueueURL = "https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-events"
+	sqsEnv.DedupMaxKeys = "1000" // the table is taken at start: keep the test's small
+	families := map[string]*dto.MetricFamily{}
+	names := map[string]bool{}
+	for _, env := range []config.Env{websocketEnv, sqsEnv} {
+		cfg, err := env.Validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := newRegistry()
+		if _, err := newBridge(cfg, zerolog.Nop(), describing{reg, names}); err != nil {
+			t.Fatal(err)
+		}
+		gathered, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range gathered {
+			families[f.GetName()] = f
+			names[f.GetName()] = true
+		}
 	}
-	if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
-		t.Fatal(err)
+	return families, names
+}
+
+// describing registers on the registry and notes the name of every metric
+// a collector describes.
+type describing struct {
+	*prometheus.Registry
+	names map[string]bool
+}
+
+var descName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+func (d describing) Register(c prometheus.Collector) error {
+	descs := make(chan *prometheus.Desc)
+	go func() {
+		defer close(descs)
+		c.Describe(descs)
+	}()
+	for desc := range descs {
+		if m := descName.FindStringSubmatch(desc.String()); m != nil {
+			d.names[m[1]] = true
+		}
 	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	return d.Registry.Register(c)
+}
+
+func (d describing) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := d.Register(c); err != nil {
+			panic(err)
+		}
 	}
-	out := map[string]*dto.MetricFamily{}
-	for _, f := range families {
-		out[f.GetName()] = f
-	}
-	return out
 }
 
 var (
