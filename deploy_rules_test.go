@@ -208,11 +208,14 @@ func TestPrometheusRules(t *testing.T) {
 		}
 	}
 	for alert, metric := range map[string]string{
-		"AnalyticsBridgeNotReady":            "analytics_bridge_ready",
-		"AnalyticsBridgeGap":                 "analytics_bridge_gaps_total",
-		"AnalyticsBridgeDeadLetters":         "analytics_bridge_dead_letters_total",
-		"AnalyticsBridgeTransactionsAborted": "analytics_bridge_transactions_total",
-		"AnalyticsBridgeEventTimeLag":        "analytics_bridge_event_time_lag_seconds",
+		"AnalyticsBridgeNotReady":             "analytics_bridge_ready",
+		"AnalyticsBridgeGap":                  "analytics_bridge_gaps_total",
+		"AnalyticsBridgeDeadLetters":          "analytics_bridge_dead_letters_total",
+		"AnalyticsBridgeTransactionsAborted":  "analytics_bridge_transactions_total",
+		"AnalyticsBridgeEventTimeLag":         "analytics_bridge_event_time_lag_seconds",
+		"AnalyticsBridgeSQSDeleteFailures":    "analytics_bridge_sqs_delete_failures_total",
+		"AnalyticsBridgeSQSBacklogGrowing":    "analytics_bridge_sqs_queue_messages",
+		"AnalyticsBridgeDedupWindowEvictions": "analytics_bridge_dedup_window_evicted_total",
 	} {
 		if !slices.Contains(promMetricNames(alerts[alert]), metric) {
 			t.Errorf("no alert %s on %s", alert, metric)
