@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 
@@ -14,32 +15,78 @@ import (
 )
 
 // registryFamilies gathers what the binary's registry exports, built as
-// serve builds it.
+// serve builds it: once with each source (SOURCE=websocket, SOURCE=sqs),
+// since each source registers metrics of its own beside the core's.
 func registryFamilies(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	websocket := config.Defaults()
-	websocket.AnalyticsURL, websocket.AnalyticsToken, websocket.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
-	sqs := config.Defaults()
-	sqs.Source, sqs.SQSQueueURL, sqs.DedupMaxKeys, sqs.KafkaBrokers = "sqs", "https://sqs.eu-west-1.amazonaws.com/123456789012/q", "1000", "127.0.0.1:1"
-	out := map[string]*dto.MetricFamily{}
-	for _, env := range []config.Env{websocket, sqs} {
+	families, _ := registries(t)
+	return families
+}
+
+// registries builds the bridge once per source, and returns what its
+// registry gathers and the names of every metric registered: a labelled
+// metric without a series yet (analytics_bridge_sqs_receive_errors_total
+// before the first error) is registered, yet not gathered.
+func registries(t *testing.T) (map[string]*dto.MetricFamily, map[string]bool) {
+	t.Helper()
+	websocketEnv := config.Defaults()
+	websocketEnv.AnalyticsURL, websocketEnv.AnalyticsToken, websocketEnv.KafkaBrokers = "ws://127.0.0.1:1/x", "t", "127.0.0.1:1"
+	sqsEnv := config.Defaults()
+	sqsEnv.Source, sqsEnv.KafkaBrokers = "sqs", "127.0.0.1:1"
+	sqsEnv.SQSQueueURL = "https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-events"
+	sqsEnv.DedupMaxKeys = "1000" // the table is taken at start: keep the test's small
+	families := map[string]*dto.MetricFamily{}
+	names := map[string]bool{}
+	for _, env := range []config.Env{websocketEnv, sqsEnv} {
 		cfg, err := env.Validate()
 		if err != nil {
 			t.Fatal(err)
 		}
 		reg := newRegistry()
-		if _, err := newBridge(cfg, zerolog.Nop(), reg); err != nil {
+		if _, err := newBridge(cfg, zerolog.Nop(), describing{reg, names}); err != nil {
 			t.Fatal(err)
 		}
-		families, err := reg.Gather()
+		gathered, err := reg.Gather()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range families {
-			out[f.GetName()] = f
+		for _, f := range gathered {
+			families[f.GetName()] = f
+			names[f.GetName()] = true
 		}
 	}
-	return out
+	return families, names
+}
+
+// describing registers on the registry and notes the name of every metric
+// a collector describes.
+type describing struct {
+	*prometheus.Registry
+	names map[string]bool
+}
+
+var descName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+func (d describing) Register(c prometheus.Collector) error {
+	descs := make(chan *prometheus.Desc)
+	go func() {
+		defer close(descs)
+		c.Describe(descs)
+	}()
+	for desc := range descs {
+		if m := descName.FindStringSubmatch(desc.String()); m != nil {
+			d.names[m[1]] = true
+		}
+	}
+	return d.Registry.Register(c)
+}
+
+func (d describing) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := d.Register(c); err != nil {
+			panic(err)
+		}
+	}
 }
 
 var (
@@ -161,11 +208,14 @@ func TestPrometheusRules(t *testing.T) {
 		}
 	}
 	for alert, metric := range map[string]string{
-		"AnalyticsBridgeNotReady":            "analytics_bridge_ready",
-		"AnalyticsBridgeGap":                 "analytics_bridge_gaps_total",
-		"AnalyticsBridgeDeadLetters":         "analytics_bridge_dead_letters_total",
-		"AnalyticsBridgeTransactionsAborted": "analytics_bridge_transactions_total",
-		"AnalyticsBridgeEventTimeLag":        "analytics_bridge_event_time_lag_seconds",
+		"AnalyticsBridgeNotReady":             "analytics_bridge_ready",
+		"AnalyticsBridgeGap":                  "analytics_bridge_gaps_total",
+		"AnalyticsBridgeDeadLetters":          "analytics_bridge_dead_letters_total",
+		"AnalyticsBridgeTransactionsAborted":  "analytics_bridge_transactions_total",
+		"AnalyticsBridgeEventTimeLag":         "analytics_bridge_event_time_lag_seconds",
+		"AnalyticsBridgeSQSDeleteFailures":    "analytics_bridge_sqs_delete_failures_total",
+		"AnalyticsBridgeSQSBacklogGrowing":    "analytics_bridge_sqs_queue_messages",
+		"AnalyticsBridgeDedupWindowEvictions": "analytics_bridge_dedup_window_evicted_total",
 	} {
 		if !slices.Contains(promMetricNames(alerts[alert]), metric) {
 			t.Errorf("no alert %s on %s", alert, metric)
