@@ -17,6 +17,8 @@ type Event struct {
 	TopicName  string    // the topic, with the conversation id
 	EventTime  time.Time // eventBody.eventTime
 	Resend     bool      // a resend of an earlier event (same Detail, new ID)
+	// CorrelationID is detail.metadata.CorrelationId.
+	CorrelationID string
 }
 
 // Envelope is the EventBridge event as it is decoded by a consumer.

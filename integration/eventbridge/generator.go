@@ -26,7 +26,13 @@ type Options struct {
 	ResendRate float64
 	// ResendLag is how many events later, at most, a resend comes (50).
 	ResendLag int
+	// Queues, when set, are the queues calls go through, one drawn per call;
+	// the call's division is its queue's (default: new ids for every call).
+	Queues []QueueRef
 }
+
+// QueueRef is a routing queue and the division it belongs to.
+type QueueRef struct{ ID, DivisionID string }
 
 // Generator makes conversations of detail events. Not safe for concurrent
 // use.
@@ -100,13 +106,14 @@ func (g *Generator) event(conversationID, suffix string, at time.Time, body any)
 	topic := "v2.detail.events.conversation." + conversationID + "." + suffix
 	// Genesys puts to EventBridge a little after the event happened
 	put := at.Add(g.ms(50*time.Millisecond, 2*time.Second))
+	correlation := g.uuid()
 	detail := marshal(Detail{TopicName: topic, Version: "2", EventBody: eventBody,
-		Metadata: Metadata{CorrelationID: g.uuid()}, Timestamp: put.UTC().Format(TimestampLayout)})
+		Metadata: Metadata{CorrelationID: correlation}, Timestamp: put.UTC().Format(TimestampLayout)})
 	detailType := "v2.detail.events.conversation.{id}." + suffix
 	id := g.uuid()
 	g.ledger.Add(topic, eventBody)
 	return Event{Body: g.envelope(id, detailType, put, detail), Detail: detail, EventBody: eventBody,
-		ID: id, DetailType: detailType, TopicName: topic, EventTime: at}
+		ID: id, DetailType: detailType, TopicName: topic, EventTime: at, CorrelationID: correlation}
 }
 
 // Resend returns e as Genesys would put it again after delay: a new
@@ -124,45 +131,66 @@ func (g *Generator) Resend(e Event, delay time.Duration) Event {
 
 // Conversation returns the events of one inbound voice call that starts at
 // start, in eventTime order.
-func (g *Generator) Conversation(start time.Time) []Event {
-	conv, queue, division, user := g.uuid(), g.uuid(), g.uuid(), g.uuid()
-	customer, acd, agent := g.uuid(), g.uuid(), g.uuid()
-	custSess, acdSess, agentSess := g.uuid(), g.uuid(), g.uuid()
-	ani, dnis := "tel:+1"+g.digits(10), "tel:+1800"+g.digits(7)
-	voice := call{MediaType: "VOICE", Provider: "Edge", Direction: "INBOUND", Ani: ani, Dnis: dnis}
+func (g *Generator) Conversation(start time.Time) []Event { return g.Call(start).Events }
+
+// Call generates one inbound voice call that starts at start: its events, in
+// eventTime order, and the ids and times they carry.
+func (g *Generator) Call(start time.Time) Call {
+	c := Call{ConversationID: g.uuid(), QueueID: g.uuid(), DivisionID: g.uuid(), UserID: g.uuid()}
+	if len(g.opts.Queues) > 0 {
+		q := g.opts.Queues[g.rng.IntN(len(g.opts.Queues))]
+		c.QueueID, c.DivisionID = q.ID, q.DivisionID
+	}
+	c.Customer.ParticipantID, c.ACD.ParticipantID, c.Agent.ParticipantID = g.uuid(), g.uuid(), g.uuid()
+	c.Customer.SessionID, c.ACD.SessionID, c.Agent.SessionID = g.uuid(), g.uuid(), g.uuid()
+	c.Ani, c.Dnis = "tel:+1"+g.digits(10), "tel:+1800"+g.digits(7)
+	conv, queue, division, user := c.ConversationID, c.QueueID, c.DivisionID, c.UserID
+	customer, acd, agent := c.Customer.ParticipantID, c.ACD.ParticipantID, c.Agent.ParticipantID
+	custSess, acdSess, agentSess := c.Customer.SessionID, c.ACD.SessionID, c.Agent.SessionID
+	voice := call{MediaType: "VOICE", Provider: "Edge", Direction: "INBOUND", Ani: c.Ani, Dnis: c.Dnis}
 	// in is the session sess of participant, at t
 	in := func(t time.Time, participant, sess string) session {
 		return session{t.UnixMilli(), conv, participant, sess}
 	}
 
 	t := start
+	c.Start = t
 	out := []Event{g.event(conv, "customer.start", t, customerStart{in(t, customer, custSess), voice, division})}
 	t = t.Add(g.ms(time.Second, 20*time.Second)) // IVR
+	c.Queued = t
 	out = append(out, g.event(conv, "acd.start", t, acdStart{in(t, acd, acdSess), voice, queue, division, 0, []string{}}))
 	wait := g.ms(2*time.Second, 90*time.Second)
 	t = t.Add(wait)
+	c.QueueEnd = t
 	if g.rng.Float64() < g.opts.AbandonRate {
+		c.Abandoned, c.CustomerEnd, c.Agent, c.UserID = true, t, Leg{}, ""
 		out = append(out, g.event(conv, "acd.end", t, acdEnd{in(t, acd, acdSess), "ENDPOINT", voice, queue, division,
 			"ABANDON", "", []string{"STANDARD"}, "", 0, 0}))
 		talk := t.Sub(start)
-		return append(out, g.event(conv, "customer.end", t, customerEnd{in(t, customer, custSess), "ENDPOINT", voice, talk.Milliseconds(), division}))
+		c.Events = append(out, g.event(conv, "customer.end", t, customerEnd{in(t, customer, custSess), "ENDPOINT", voice, talk.Milliseconds(), division}))
+		return c
 	}
 	out = append(out, g.event(conv, "acd.end", t, acdEnd{in(t, acd, acdSess), "TRANSFER", voice, queue, division,
 		"ANSWERED", user, []string{"STANDARD"}, "STANDARD", 0, wait.Milliseconds()}))
 	alerting := g.ms(time.Second, 8*time.Second)
 	out = append(out, g.event(conv, "user.start", t, userStart{in(t, agent, agentSess), voice, user, division, queue}))
 	answered := t.Add(alerting)
+	c.Answered = answered
 	talk := g.ms(30*time.Second, 10*time.Minute)
 	t = answered.Add(talk)
 	// the customer hangs up: their end comes first, the agent's a moment later
+	c.CustomerEnd = t
 	out = append(out, g.event(conv, "customer.end", t, customerEnd{in(t, customer, custSess), "ENDPOINT", voice, t.Sub(start).Milliseconds(), division}))
 	t = t.Add(g.ms(10*time.Millisecond, 500*time.Millisecond))
+	c.AgentEnd = t
 	out = append(out, g.event(conv, "user.end", t, userEnd{in(t, agent, agentSess), "PEER", voice, user, division, queue,
 		talk.Milliseconds(), 0, alerting.Milliseconds()}))
 	acw := g.ms(5*time.Second, 2*time.Minute)
 	t = t.Add(acw)
-	return append(out, g.event(conv, "acw", t, afterCallWork{in(t, agent, agentSess), voice, user, queue,
-		g.uuid(), "customer asked about an invoice", acw.Milliseconds()}))
+	c.WrapupEnd, c.WrapupCode, c.WrapupNotes = t, g.uuid(), "customer asked about an invoice"
+	c.Events = append(out, g.event(conv, "acw", t, afterCallWork{in(t, agent, agentSess), voice, user, queue,
+		c.WrapupCode, c.WrapupNotes, acw.Milliseconds()}))
+	return c
 }
 
 // Stream returns the events of n conversations, one starting every

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 	"github.com/analytics-bridge/analytics-bridge/integration/eventbridge"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqsfake"
 )
@@ -36,8 +37,8 @@ func TestThroughSQSWithFaults(t *testing.T) {
 
 func consume(t *testing.T, dedup bool) eventbridge.Report {
 	ctx := context.Background()
-	clock := sqsfake.NewManualClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
-	srv := sqsfake.New(sqsfake.Options{Clock: clock, Seed: 3})
+	clk := clock.NewManual(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	srv := sqsfake.New(sqsfake.Options{Clock: clk, Seed: 3})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
@@ -74,7 +75,7 @@ func consume(t *testing.T, dedup bool) eventbridge.Report {
 			if srv.InFlight("genesys") == 0 {
 				break
 			}
-			clock.Advance(31 * time.Second) // what failed to delete comes back
+			clk.Advance(31 * time.Second) // what failed to delete comes back
 			continue
 		}
 		var del []types.DeleteMessageBatchRequestEntry

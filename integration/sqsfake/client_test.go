@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -35,7 +36,7 @@ func newClient(t testing.TB, endpoint string, noRetry bool) *sqs.Client {
 
 type fixture struct {
 	srv    *Server
-	clock  *ManualClock
+	clock  *clock.Manual
 	client *sqs.Client
 	url    string
 }
@@ -52,8 +53,8 @@ func startHTTP(tb testing.TB, srv *Server) *httptest.Server {
 
 func newFixture(t *testing.T, noRetry bool) *fixture {
 	t.Helper()
-	clock := NewManualClock(t0())
-	srv := New(Options{Clock: clock, Seed: 7})
+	clk := clock.NewManual(t0())
+	srv := New(Options{Clock: clk, Seed: 7})
 	hs := startHTTP(t, srv)
 	c := newClient(t, hs.URL, noRetry)
 	out, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{
@@ -63,7 +64,7 @@ func newFixture(t *testing.T, noRetry bool) *fixture {
 	if err != nil {
 		t.Fatalf("CreateQueue: %v", err)
 	}
-	return &fixture{srv: srv, clock: clock, client: c, url: *out.QueueUrl}
+	return &fixture{srv: srv, clock: clk, client: c, url: *out.QueueUrl}
 }
 
 func (f *fixture) send(t *testing.T, bodies ...string) {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -15,8 +16,8 @@ func TestServeEndsLongPolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := NewManualClock(t0())
-	srv := New(Options{Clock: clock})
+	clk := clock.NewManual(t0())
+	srv := New(Options{Clock: clk})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, l) }()
@@ -30,7 +31,7 @@ func TestServeEndsLongPolls(t *testing.T) {
 		_, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 20})
 		polled <- err
 	}()
-	waitFor(t, func() bool { return clock.Waiters() > 0 })
+	waitFor(t, func() bool { return clk.Waiters() > 0 })
 	cancel()
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 )
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
-	// Clock drives visibility timeouts and long polls (default: RealClock).
-	Clock Clock
+	// Clock drives visibility timeouts and long polls (default: clock.Real).
+	Clock clock.Clock
 	// Region and AccountID appear in queue ARNs (defaults us-east-1,
 	// 000000000000).
 	Region    string
@@ -29,7 +31,7 @@ type Options struct {
 // Server is the stand-in. It is an http.Handler: serve it with
 // httptest.NewServer or an http.Server, and point the SDK's BaseEndpoint at it.
 type Server struct {
-	clock   Clock
+	clock   clock.Clock
 	region  string
 	account string
 
@@ -50,7 +52,7 @@ func New(o Options) *Server {
 		queues: map[string]*queue{}, changed: make(chan struct{})}
 	_, _ = crand.Read(s.secret[:])
 	if s.clock == nil {
-		s.clock = RealClock{}
+		s.clock = clock.Real{}
 	}
 	if s.region == "" {
 		s.region = "us-east-1"

@@ -1,12 +1,16 @@
-package sqsfake
+// Package clock is the time the in-repo stand-ins (sqsfake, genesys) run on:
+// the wall clock in a demo, a manual clock in a test, which compresses
+// minutes or days of server time (visibility timeouts, heartbeats, channel
+// expiry) into a test that never sleeps.
+package clock
 
 import (
 	"sync"
 	"time"
 )
 
-// Clock is the time the server runs on: visibility timeouts, long polls,
-// SentTimestamp. A ManualClock compresses minutes of SQS time into a test.
+// Clock is the time a stand-in runs on. A Manual clock compresses minutes of
+// server time into a test.
 type Clock interface {
 	Now() time.Time
 	// Until returns a channel closed once the clock reaches t, and a stop
@@ -14,21 +18,21 @@ type Clock interface {
 	Until(t time.Time) (<-chan struct{}, func())
 }
 
-// RealClock is the wall clock.
-type RealClock struct{}
+// Real is the wall clock.
+type Real struct{}
 
 // Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
+func (Real) Now() time.Time { return time.Now() }
 
 // Until arms a timer for t.
-func (RealClock) Until(t time.Time) (<-chan struct{}, func()) {
+func (Real) Until(t time.Time) (<-chan struct{}, func()) {
 	ch := make(chan struct{})
 	tm := time.AfterFunc(time.Until(t), func() { close(ch) })
 	return ch, func() { tm.Stop() }
 }
 
-// ManualClock moves only when Advance or Set is called.
-type ManualClock struct {
+// Manual moves only when Advance is called.
+type Manual struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters map[*waiter]struct{}
@@ -39,20 +43,20 @@ type waiter struct {
 	ch chan struct{}
 }
 
-// NewManualClock starts a manual clock at start.
-func NewManualClock(start time.Time) *ManualClock {
-	return &ManualClock{now: start, waiters: map[*waiter]struct{}{}}
+// NewManual starts a manual clock at start.
+func NewManual(start time.Time) *Manual {
+	return &Manual{now: start, waiters: map[*waiter]struct{}{}}
 }
 
 // Now returns the clock's time.
-func (c *ManualClock) Now() time.Time {
+func (c *Manual) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Until returns a channel closed when Advance reaches t.
-func (c *ManualClock) Until(t time.Time) (<-chan struct{}, func()) {
+func (c *Manual) Until(t time.Time) (<-chan struct{}, func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := &waiter{at: t, ch: make(chan struct{})}
@@ -69,7 +73,7 @@ func (c *ManualClock) Until(t time.Time) (<-chan struct{}, func()) {
 }
 
 // Advance moves the clock forward by d and wakes what was waiting for it.
-func (c *ManualClock) Advance(d time.Duration) {
+func (c *Manual) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -83,7 +87,7 @@ func (c *ManualClock) Advance(d time.Duration) {
 
 // Waiters reports how many Until channels are armed: a test waits for a long
 // poll to be parked before it advances the clock past its deadline.
-func (c *ManualClock) Waiters() int {
+func (c *Manual) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.waiters)
