@@ -24,6 +24,11 @@
 // retrying a put, is a new EventBridge event (new id, later time) around the
 // same detail bytes.
 //
+// Generator.Call also returns a call's ids and times (Call), for other views
+// of the same conversation: the Genesys stand-in (integration/genesys)
+// builds its queue snapshots and analytics details from them, with the
+// calls going through its queues (Options.Queues).
+//
 // The Ledger holds the distinct (topicName, eventBody) pairs generated, the
 // unit of exactly-once: a test counts what a read_committed reader found
 // against it.

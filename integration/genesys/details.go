@@ -27,7 +27,7 @@ type analyticsParticipant struct {
 	Purpose         string             `json:"purpose"`
 	UserID          string             `json:"userId,omitempty"`
 	Sessions        []analyticsSession `json:"sessions"`
-	Attributes      map[string]string  `json:"attributes,omitempty"`
+	Attributes      *map[string]string `json:"attributes,omitempty"` // jobs only; may be empty there
 }
 
 type analyticsSession struct {
@@ -108,7 +108,7 @@ func detail(c eventbridge.Call, queueName string, asOf time.Time, attributes boo
 		}
 		p.Sessions = []analyticsSession{b.s}
 		if attributes {
-			p.Attributes = attrs
+			p.Attributes = &attrs
 		}
 		a.Participants = append(a.Participants, p)
 	}

@@ -70,7 +70,8 @@
 //     them. world.go: conversations and publication. snapshots.go,
 //     details.go: the queue-topic and analytics views of a call.
 //   - queues.go; interval.go, filters.go, query.go: the details query;
-//     jobs.go. faults.go, admin.go, ledger.go.
+//     detailsget.go: details by id; jobs.go. faults.go, admin.go,
+//     ledger.go.
 //
 // # Invariants
 //

@@ -78,16 +78,19 @@ func (s *Server) runLocked(it item, now time.Time) {
 }
 
 // Settle waits until the pump has done everything due at the clock's time
-// of the call: then every notification due by then is published (queued for
-// the sockets, or missed), and the ledger is complete up to that time.
+// of the call, scheduled before the call included: then every notification
+// due by then is published (queued for the sockets, or missed), and the
+// ledger is complete up to that time. It waits for a whole pass that began
+// after the call (a pass runs under Server.mu, so none is half done).
 func (s *Server) Settle(ctx context.Context) error {
 	s.mu.Lock()
-	target := s.clock.Now()
+	target, start := s.clock.Now(), s.world.passes
 	s.mu.Unlock()
 	s.poke()
 	for {
 		s.mu.Lock()
-		done, signal := !s.world.settled.Before(target), s.world.settledSignal
+		done := s.world.passes > start && !s.world.settled.Before(target)
+		signal := s.world.settledSignal
 		s.mu.Unlock()
 		if done {
 			return nil

@@ -133,7 +133,7 @@ func (s *Server) queryDetails(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "paging %d/%d: pageSize is 1 to 100, pageNumber 1 or more", size, number)
 		return
 	}
-	if size*number > maxResults {
+	if number > maxResults/size {
 		badRequest(w, "Pagination may not exceed %d results (pageSize %d, pageNumber %d)", maxResults, size, number)
 		return
 	}

@@ -4,10 +4,11 @@ import "net/http"
 
 // API paths.
 const (
-	TokenPath    = "/oauth/token"
-	channelsPath = "/api/v2/notifications/channels"
-	queuesPath   = "/api/v2/routing/queues"
-	detailsPath  = "/api/v2/analytics/conversations/details"
+	TokenPath         = "/oauth/token"
+	channelsPath      = "/api/v2/notifications/channels"
+	queuesPath        = "/api/v2/routing/queues"
+	conversationsPath = "/api/v2/analytics/conversations"
+	detailsPath       = conversationsPath + "/details"
 )
 
 // notFoundJSON answers what no route serves.
@@ -48,6 +49,8 @@ func (s *Server) apiMux() http.Handler {
 
 	perm("GET "+queuesPath, PermQueueView, s.listQueues)
 
+	perm("GET "+conversationsPath+"/{id}/details", PermConversationDetailView, s.getDetail)
+	perm("GET "+detailsPath, PermConversationDetailView, s.getDetails)
 	perm("POST "+detailsPath+"/query", PermConversationDetailView, s.queryDetails)
 	perm("POST "+detailsPath+"/jobs", PermConversationDetailView, s.submitJob)
 	perm("GET "+detailsPath+"/jobs/availability", PermConversationDetailView, s.jobsAvailability)

@@ -3,6 +3,7 @@ package genesys
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // subscriptionsAnswer is platformclientv2 ChannelTopicEntityListing.
@@ -54,7 +55,8 @@ func (s *Server) postSubscriptions(w http.ResponseWriter, r *http.Request) { s.s
 // Rejected; without it one rejection fails the whole request (403 for a
 // missing permission, 400 for an unknown topic) and nothing changes. A
 // channel may hold Options.TopicsPerChannel individual topics; more is 400.
-// A PUT or POST that changes anything gives the channel a new full life.
+// Every PUT or POST that succeeds gives the channel a new full life: a
+// re-PUT of the same list is how a client keeps its channel past 24 h.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, replace bool) {
 	c, _ := caller(r)
 	ignoreErrors := false
@@ -102,10 +104,12 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, replace bool)
 		}
 	}
 	if len(rejected) > 0 && !ignoreErrors {
-		if missing {
-			writeError(w, http.StatusForbidden, "missing.permissions",
-				"Missing permissions for topic "+rejected[0].ID+": "+firstOr(rejected[0].MissingPermissions, ""))
-			return
+		for _, r := range rejected {
+			if missing && len(r.MissingPermissions) > 0 {
+				writeError(w, http.StatusForbidden, "missing.permissions",
+					"Missing permissions for topic "+r.ID+": "+strings.Join(r.MissingPermissions, ", "))
+				return
+			}
 		}
 		badRequest(w, "%s: %s", rejected[0].ID, rejected[0].RejectionReason)
 		return
@@ -121,13 +125,6 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request, replace bool)
 		out = append(out, channelTopic{ID: sub.id, State: "Permitted"})
 	}
 	writeJSON(w, http.StatusOK, subscriptionsAnswer{append(out, rejected...)})
-}
-
-func firstOr(s []string, def string) string {
-	if len(s) > 0 {
-		return s[0]
-	}
-	return def
 }
 
 // countTopics counts the distinct individual topics of subs.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -112,7 +113,7 @@ func TestForbiddenTopics(t *testing.T) {
 			if tc.status == 403 {
 				var e errorBody
 				r.decode(t, &e)
-				if e.Status != 403 || e.Code != "missing.permissions" {
+				if e.Status != 403 || e.Code != "missing.permissions" || !strings.Contains(e.Message, PermConversationDetailView) {
 					t.Fatalf("403 body %s", r.body)
 				}
 			} else {

@@ -14,7 +14,8 @@ type world struct {
 	calls         []*call // in generation order
 	byID          map[string]*call
 	settled       time.Time     // the pump has done everything due by then
-	settledSignal chan struct{} // closed and replaced when settled moves
+	passes        uint64        // the pump's passes over its schedule so far
+	settledSignal chan struct{} // closed and replaced after every pass
 }
 
 // call is a generated conversation and when details queries find it.
@@ -27,13 +28,14 @@ func newWorld() world {
 	return world{byID: map[string]*call{}, settledSignal: make(chan struct{})}
 }
 
-// settle records that everything due by now is done.
+// settle records a pass of the pump: everything due by now is done.
 func (w *world) settle(now time.Time) {
+	w.passes++
 	if now.After(w.settled) {
 		w.settled = now
-		close(w.settledSignal)
-		w.settledSignal = make(chan struct{})
 	}
+	close(w.settledSignal)
+	w.settledSignal = make(chan struct{})
 }
 
 // Conversation is a generated conversation, as the ledger holds it.
