@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/coder/websocket"
 )
@@ -27,9 +28,9 @@ type Relay struct {
 
 	mu         sync.Mutex
 	conns      map[string][]*relayed // by channel id, newest last
-	frozen     map[string]bool       // channel ids whose sockets relay nothing
 	refuse     []refusal
 	handshakes []http.Header
+	paths      []string
 	closed     bool
 }
 
@@ -41,7 +42,7 @@ type refusal struct {
 // relayed is one relayed socket.
 type relayed struct {
 	client, upstream *websocket.Conn
-	frozen           func() bool
+	frozen           atomic.Bool
 }
 
 func newRelay(upstream string) (*Relay, error) {
@@ -50,7 +51,7 @@ func newRelay(upstream string) (*Relay, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Relay{upstream: upstream, ln: ln, ctx: ctx, cancel: cancel, conns: map[string][]*relayed{}, frozen: map[string]bool{}}
+	r := &Relay{upstream: upstream, ln: ln, ctx: ctx, cancel: cancel, conns: map[string][]*relayed{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /channels/{id}", r.serve)
 	r.srv = &http.Server{Handler: mux, BaseContext: func(net.Listener) context.Context { return ctx }}
@@ -61,19 +62,23 @@ func newRelay(upstream string) (*Relay, error) {
 // Addr is the relay's listen address.
 func (r *Relay) Addr() string { return r.ln.Addr().String() }
 
-// Freeze makes channel id's sockets, present and future, relay nothing in
-// either direction while the connections stay open: a half-open socket.
-func (r *Relay) Freeze(id string) {
+// Freeze makes channel id's open sockets relay nothing more in either
+// direction while their connections stay open: half-open sockets. Sockets
+// connected later relay as usual. It reports how many it froze.
+func (r *Relay) Freeze(id string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.frozen[id] = true
+	for _, c := range r.conns[id] {
+		c.frozen.Store(true)
+	}
+	return len(r.conns[id])
 }
 
-// Thaw undoes Freeze.
-func (r *Relay) Thaw(id string) {
+// Sockets reports how many sockets of channel id the relay holds open.
+func (r *Relay) Sockets(id string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.frozen, id)
+	return len(r.conns[id])
 }
 
 // Refuse answers the next n handshakes with status, without asking the
@@ -107,6 +112,27 @@ func (r *Relay) Handshakes() []http.Header {
 	return out
 }
 
+// HandshakePaths returns the path of every handshake the relay received
+// (/channels/{id}), in order.
+func (r *Relay) HandshakePaths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.paths...)
+}
+
+// Drop ends channel id's sockets at once, on both sides, without a close
+// frame: a connection reset.
+func (r *Relay) Drop(id string) int {
+	r.mu.Lock()
+	cs := append([]*relayed(nil), r.conns[id]...)
+	r.mu.Unlock()
+	for _, c := range cs {
+		_ = c.client.CloseNow()
+		_ = c.upstream.CloseNow()
+	}
+	return len(cs)
+}
+
 // Close drops every socket and waits for the relay's goroutines.
 func (r *Relay) Close() {
 	r.mu.Lock()
@@ -128,6 +154,7 @@ func (r *Relay) serve(w http.ResponseWriter, req *http.Request) {
 	r.wg.Add(1)
 	defer r.wg.Done()
 	r.handshakes = append(r.handshakes, req.Header.Clone())
+	r.paths = append(r.paths, req.URL.Path)
 	status := 0
 	for i := range r.refuse {
 		if r.refuse[i].n > 0 {
@@ -157,11 +184,7 @@ func (r *Relay) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	client.SetReadLimit(-1)
-	rc := &relayed{client: client, upstream: up, frozen: func() bool {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.frozen[id]
-	}}
+	rc := &relayed{client: client, upstream: up}
 	r.mu.Lock()
 	r.conns[id] = append(r.conns[id], rc)
 	r.mu.Unlock()
@@ -188,7 +211,7 @@ func (rc *relayed) run(ctx context.Context) {
 		for {
 			typ, b, err := from.Read(ctx)
 			if err != nil {
-				if fromUpstream && rc.frozen() {
+				if fromUpstream && rc.frozen.Load() {
 					return // the client keeps its half-open connection
 				}
 				var ce websocket.CloseError
@@ -201,7 +224,7 @@ func (rc *relayed) run(ctx context.Context) {
 				cancel()
 				return
 			}
-			if rc.frozen() {
+			if rc.frozen.Load() {
 				continue
 			}
 			if to.Write(ctx, typ, b) != nil {
