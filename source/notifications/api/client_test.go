@@ -279,3 +279,17 @@ func TestUsedUpWindowHoldsTheNextRequest(t *testing.T) {
 		t.Errorf("window used up for 10 min: %v after %d requests, want ErrRateLimited without a third request", err, requests)
 	}
 }
+
+// Credentials the login host refuses are ErrCredentials: retrying cannot
+// help.
+func TestRefusedCredentials(t *testing.T) {
+	kit := genesystest.Start(t, genesys.Options{})
+	c, err := api.New(api.Options{LoginURL: kit.Server.LoginURL(), APIURL: kit.Server.APIURL(), ClientID: genesys.DefaultClientID, ClientSecret: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateChannel(context.Background())
+	if !errors.Is(err, api.ErrCredentials) || !errors.Is(err, api.ErrToken) {
+		t.Errorf("wrong secret: %v, want ErrCredentials", err)
+	}
+}

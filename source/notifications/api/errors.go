@@ -14,6 +14,10 @@ var (
 	ErrRateLimited = errors.New("rate limited by the Genesys Cloud API")
 	// ErrToken: no access token could be had from the login host.
 	ErrToken = errors.New("no OAuth access token")
+	// ErrCredentials: the login host refused the client credentials
+	// (400 or 401: an unknown client, a wrong secret, a grant the client
+	// may not use). Retrying cannot help; it wraps ErrToken.
+	ErrCredentials = errors.New("the login host refused the OAuth client credentials")
 )
 
 // StatusError is an answer other than 2xx, after the retries the policy

@@ -44,6 +44,11 @@ func (t *tokens) token(ctx context.Context) (string, error) {
 	t.mu.Unlock()
 	tok, err := src.Token()
 	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil &&
+			(re.Response.StatusCode == http.StatusBadRequest || re.Response.StatusCode == http.StatusUnauthorized) {
+			return "", fmt.Errorf("%w (%w) at %s: %w", ErrCredentials, ErrToken, t.cc.TokenURL, err)
+		}
 		return "", fmt.Errorf("%w from %s: %w", ErrToken, t.cc.TokenURL, err)
 	}
 	if tok.AccessToken == "" {
