@@ -53,6 +53,30 @@ type Options struct {
 	PongFloor time.Duration
 	// MaxFrame bounds one message (16 MiB).
 	MaxFrame int64
+	// Totals, when set, counts for every socket dialled with these
+	// options, beside each socket's own Stats.
+	Totals *Counters
+}
+
+// Counters count what sockets read and what their watchdogs did.
+type Counters struct {
+	Frames atomic.Uint64 // frames read, heartbeats and pongs included
+	Beats  atomic.Uint64 // heartbeats and pongs read
+	Pings  atomic.Uint64 // client pings the watchdogs sent
+	Checks atomic.Uint64 // times a watchdog looked (at the end of each quiet period and pong wait)
+}
+
+// Stats returns the counters' values.
+func (t *Counters) Stats() Stats {
+	return Stats{Frames: t.Frames.Load(), Beats: t.Beats.Load(), Pings: t.Pings.Load(), Checks: t.Checks.Load()}
+}
+
+// count adds one to a socket's counter and to the totals' (if any).
+func (c *Conn) count(counter func(*Counters) *atomic.Uint64) {
+	counter(&c.counts).Add(1)
+	if c.opts.Totals != nil {
+		counter(c.opts.Totals).Add(1)
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -94,16 +118,14 @@ type Conn struct {
 	ws        *websocket.Conn
 	connected time.Time
 
-	frames atomic.Uint64 // frames read, of every kind
-	beats  atomic.Uint64 // heartbeats and pongs read
-	pings  atomic.Uint64 // client pings sent
-	checks atomic.Uint64 // watchdog checks made
-	last   atomic.Int64  // Received of the last frame (UnixNano); connected before any
-	busy   atomic.Bool   // the reader is handing a message over
+	counts Counters     // this socket's
+	last   atomic.Int64 // Received of the last frame (UnixNano); connected before any
+	busy   atomic.Bool  // the reader is handing a message over
 
 	ctx    context.Context // ended by Close, the watchdog, or Run's end
 	cancel context.CancelCauseFunc
 	once   sync.Once
+	done   chan struct{} // closed when Run returns
 }
 
 // Dial connects to connectURI. The request carries no Authorization
@@ -121,7 +143,7 @@ func Dial(ctx context.Context, connectURI string, o Options) (*Conn, error) {
 		return nil, fmt.Errorf("dialing the channel's socket: %w", err)
 	}
 	ws.SetReadLimit(o.MaxFrame)
-	c := &Conn{opts: o, ws: ws, connected: o.Clock.Now()}
+	c := &Conn{opts: o, ws: ws, connected: o.Clock.Now(), done: make(chan struct{})}
 	c.last.Store(c.connected.UnixNano())
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	return c, nil
@@ -135,6 +157,9 @@ func (c *Conn) Connected() time.Time { return c.connected }
 func (c *Conn) LastReceived() time.Time {
 	return time.Unix(0, c.last.Load()).In(c.connected.Location())
 }
+
+// Done is closed when Run has returned: the socket has ended.
+func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Close ends the socket: Run returns ErrClosed. Safe from any goroutine,
 // more than once.
@@ -166,6 +191,7 @@ func (c *Conn) end(cause error) {
 // server's close (CloseStatus tells its code), ErrSilent, ErrClosed,
 // deliver's error, or ctx's cause. The socket is closed when Run returns.
 func (c *Conn) Run(ctx context.Context, deliver func(context.Context, Message) error) error {
+	defer close(c.done)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
@@ -200,10 +226,10 @@ func (c *Conn) read(ctx context.Context, deliver func(context.Context, Message) 
 		}
 		now := c.opts.Clock.Now()
 		c.last.Store(now.UnixNano())
-		c.frames.Add(1)
+		c.count(func(t *Counters) *atomic.Uint64 { return &t.Frames })
 		m := Parse(frame, now)
 		if m.Kind == KindHeartbeat {
-			c.beats.Add(1)
+			c.count(func(t *Counters) *atomic.Uint64 { return &t.Beats })
 			continue
 		}
 		c.busy.Store(true)
@@ -230,7 +256,7 @@ func (c *Conn) watch(ctx context.Context) error {
 			return nil
 		}
 		if c.check(seen) {
-			seen, next = c.frames.Load(), clk.Now().Add(c.opts.QuietAfter)
+			seen, next = c.counts.Frames.Load(), clk.Now().Add(c.opts.QuietAfter)
 			continue
 		}
 		pinged := time.Now()
@@ -243,7 +269,7 @@ func (c *Conn) watch(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: the ping could not be written: %v", ErrSilent, err)
 		}
-		c.pings.Add(1)
+		c.count(func(t *Counters) *atomic.Uint64 { return &t.Pings })
 		if clock.Sleep(ctx, clk, c.opts.PongTimeout) != nil {
 			return nil
 		}
@@ -260,31 +286,26 @@ func (c *Conn) watch(ctx context.Context) error {
 				return ErrSilent
 			}
 		}
-		seen, next = c.frames.Load(), clk.Now().Add(c.opts.QuietAfter)
+		seen, next = c.counts.Frames.Load(), clk.Now().Add(c.opts.QuietAfter)
 	}
 }
 
 // active reports whether anything happened since the frame count seen.
-func (c *Conn) active(seen uint64) bool { return c.frames.Load() != seen || c.busy.Load() }
+func (c *Conn) active(seen uint64) bool { return c.counts.Frames.Load() != seen || c.busy.Load() }
 
 // check is active, counted.
 func (c *Conn) check(seen uint64) bool {
-	defer c.checks.Add(1)
+	defer c.count(func(t *Counters) *atomic.Uint64 { return &t.Checks })
 	return c.active(seen)
 }
 
-// Stats are a socket's counters.
+// Stats are the values of Counters.
 type Stats struct {
-	Frames uint64 // frames read, heartbeats and pongs included
-	Beats  uint64 // heartbeats and pongs read
-	Pings  uint64 // client pings the watchdog sent
-	Checks uint64 // times the watchdog looked (at the end of each quiet period and pong wait)
+	Frames, Beats, Pings, Checks uint64
 }
 
-// Stats returns the socket's counters.
-func (c *Conn) Stats() Stats {
-	return Stats{Frames: c.frames.Load(), Beats: c.beats.Load(), Pings: c.pings.Load(), Checks: c.checks.Load()}
-}
+// Stats returns the socket's own counters.
+func (c *Conn) Stats() Stats { return c.counts.Stats() }
 
 // CloseStatus is the close code of the server's close that err carries, or
 // -1.

@@ -196,7 +196,9 @@ func TestSilentSocketIsDeclaredDead(t *testing.T) {
 	r.start()
 	r.advance(30 * time.Second)
 	r.waitStats("the first heartbeat", func(s socket.Stats) bool { return s.Beats == 1 })
-	r.kit.Relay.Freeze(r.ch.ID)
+	if r.kit.Relay.Freeze(r.ch.ID) != 1 {
+		t.Fatal("no socket to freeze")
+	}
 	r.advance(30 * time.Second) // 60 s: a frame came in the first period
 	r.waitStats("the first check", func(s socket.Stats) bool { return s.Checks == 1 })
 	r.advance(45 * time.Second) // 105 s: nothing for a whole period
