@@ -29,6 +29,7 @@ type Relay struct {
 	mu         sync.Mutex
 	conns      map[string][]*relayed // by channel id, newest last
 	refuse     []refusal
+	greet      [][]byte // frames for the next relayed socket's client, first
 	handshakes []http.Header
 	paths      []string
 	closed     bool
@@ -87,6 +88,15 @@ func (r *Relay) Refuse(status, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.refuse = append(r.refuse, refusal{status, n})
+}
+
+// Greet makes the next socket relayed start with frame, written to the
+// client before anything the stand-in sends: a notification that arrives
+// the moment a socket connects.
+func (r *Relay) Greet(frame []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.greet = append(r.greet, frame)
 }
 
 // Inject writes frame to the client on channel id's newest socket, as if
@@ -187,7 +197,12 @@ func (r *Relay) serve(w http.ResponseWriter, req *http.Request) {
 	rc := &relayed{client: client, upstream: up}
 	r.mu.Lock()
 	r.conns[id] = append(r.conns[id], rc)
+	greet := r.greet
+	r.greet = nil
 	r.mu.Unlock()
+	for _, f := range greet {
+		_ = client.Write(req.Context(), websocket.MessageText, f)
+	}
 	rc.run(r.ctx)
 	r.mu.Lock()
 	cs := r.conns[id]
