@@ -26,6 +26,9 @@ func (r *rig) judgeGaps(topics []string, reason string) {
 		r.t.Errorf("%d notifications neither read nor in a gap; the first published at %s on %s; gaps %+v",
 			len(u), u[0].At.Format(time.RFC3339Nano), u[0].Topic, r.rec.gapList())
 	}
+	if early := r.rec.earlyEvents(); len(early) > 0 {
+		r.t.Errorf("%d events handed over before the gap they follow; the first: %s", len(early), early[0])
+	}
 	found := false
 	for _, g := range r.rec.gapList() {
 		if strings.Contains(g.Reason, reason) && len(g.Topics) == len(topics) {

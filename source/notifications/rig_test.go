@@ -226,7 +226,9 @@ func (r *rig) logCount(subs ...string) int {
 type recorder struct {
 	mu       sync.Mutex
 	events   []notifications.Event
+	eventSeq []int // each event's place among events and gaps
 	gaps     []notifications.Gap
+	gapSeq   []int
 	bad      []notifications.Malformed
 	statuses []notifications.Status
 }
@@ -235,6 +237,7 @@ func (h *recorder) Event(_ context.Context, ev *notifications.Event) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.events = append(h.events, *ev)
+	h.eventSeq = append(h.eventSeq, len(h.events)+len(h.gaps))
 	return nil
 }
 
@@ -242,6 +245,7 @@ func (h *recorder) Gap(_ context.Context, g notifications.Gap) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.gaps = append(h.gaps, g)
+	h.gapSeq = append(h.gapSeq, len(h.events)+len(h.gaps))
 	return nil
 }
 
@@ -278,4 +282,21 @@ func (h *recorder) gapList() []notifications.Gap {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.gaps)
+}
+
+// earlyEvents lists the events handed over before a gap they come after:
+// of a topic of the gap, read from the moment it ended (To less its
+// millisecond) on.
+func (h *recorder) earlyEvents() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for gi, g := range h.gaps {
+		for ei, ev := range h.events {
+			if h.eventSeq[ei] < h.gapSeq[gi] && slices.Contains(g.Topics, ev.Topic) && !ev.Received.Before(g.To.Add(-time.Millisecond)) {
+				out = append(out, ev.Topic+" read at "+ev.Received.Format(time.RFC3339Nano)+" before the gap ending "+g.To.Format(time.RFC3339Nano))
+			}
+		}
+	}
+	return out
 }

@@ -64,11 +64,15 @@ func TestDroppedSocketReconnects(t *testing.T) {
 	// The reconnect's HEAD waits out a 429 while the clock moves: what is
 	// published then reaches no socket.
 	r.stallNext("/api/v2/notifications/channels/" + ch)
+	// The new socket reads a notification the moment it connects: it must
+	// come after the gap that socket ends.
+	r.kit.Relay.Greet([]byte(`{"topicName":"` + topics[0] + `","version":"2","eventBody":{"id":"greeting"},"metadata":{"CorrelationId":"g"}}`))
 	if err := r.kit.Server.DropSocket(ch, websocket.StatusGoingAway); err != nil {
 		t.Fatal(err)
 	}
 	r.stalled()
 	r.waitStats("the reconnect", func(s notifications.Stats) bool { return s.SocketsConnected == 2 })
+	r.waitFor("the greeting", func() bool { return r.rec.pairs()[topics[0]+"\x00"+`{"id":"greeting"}`] })
 	r.connected(len(topics))
 	if st := r.client.Stats(); st.ChannelsCreated != 1 || st.Replacements != 0 {
 		t.Errorf("stats %+v: want the same channel", st)
