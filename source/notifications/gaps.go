@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,12 @@ func (k *keeper) closeGaps(topics []string, at time.Time) error {
 	for kk := range groups {
 		keys = append(keys, kk)
 	}
-	slices.SortFunc(keys, func(a, b key) int { return a.from.Compare(b.from) })
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := a.from.Compare(b.from); c != 0 {
+			return c
+		}
+		return strings.Compare(a.reason, b.reason)
+	})
 	for _, kk := range keys {
 		if !kk.from.Before(to) {
 			continue

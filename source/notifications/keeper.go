@@ -183,6 +183,7 @@ func (k *keeper) takeTopics() {
 			delete(k.open, t)
 		}
 	}
+	var reading []string
 	for t, since := range next {
 		if _, had := k.want[t]; had {
 			continue
@@ -190,8 +191,12 @@ func (k *keeper) takeTopics() {
 		k.want[t] = since
 		if !since.IsZero() {
 			k.openGap(t, since, "subscribed later than wanted")
+			if k.subscribed[t] && k.cur != nil {
+				reading = append(reading, t) // wanted again before its PUT: read all along, but since when is not known
+			}
 		}
 	}
+	_ = k.closeGaps(reading, k.c.clock.Now()) // an error: the keeper is stopping
 }
 
 // report tells Run the slot's state when it changed.
