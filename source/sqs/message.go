@@ -1,7 +1,6 @@
 package sqs
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -45,7 +44,7 @@ type parsed struct {
 type parser struct {
 	value   config.SQSValue
 	keyPath string
-	keyBuf  bytes.Buffer
+	keys    contentkey.Pair
 }
 
 var envelopeFields = []string{"detail", "id", "detail-type", "source", "time"}
@@ -90,13 +89,7 @@ func (p *parser) dedupKey(detail []byte, topic, eventBody gjson.Result) (string,
 	if topic.Type != gjson.String || !eventBody.Exists() {
 		return contentkey.Of(detail)
 	}
-	p.keyBuf.Reset()
-	p.keyBuf.WriteString(`{"eventBody":`)
-	p.keyBuf.WriteString(eventBody.Raw)
-	p.keyBuf.WriteString(`,"topicName":`)
-	p.keyBuf.WriteString(topic.Raw)
-	p.keyBuf.WriteByte('}')
-	return contentkey.Of(p.keyBuf.Bytes())
+	return p.keys.Key(window(detail, topic), window(detail, eventBody))
 }
 
 // eventTimeOf is eventBody.eventTime (epoch milliseconds), else the

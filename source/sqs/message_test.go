@@ -116,3 +116,14 @@ func TestParseRejects(t *testing.T) {
 		t.Fatalf("envelope time: %v %v", got.reject, got.event.Time)
 	}
 }
+
+// The dedup key of genesysBody is contentkey's pinned pair key
+// (source/contentkey/pair_test.go): the notifications source keys the same
+// event the same.
+func TestDedupKeyIsThePairKey(t *testing.T) {
+	p := parser{value: config.SQSValueDetail, keyPath: config.SQSDefaultPartitionKey}
+	const pinned = "sha256:bfc58bd60979aa67886044b8e84fcf8812b5ff050b083ffba858996304a1ce40"
+	if got := p.parse([]byte(genesysBody), "m-1"); got.event.DedupKey != pinned {
+		t.Errorf("dedup key %s, want %s", got.event.DedupKey, pinned)
+	}
+}
