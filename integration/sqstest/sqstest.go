@@ -41,7 +41,8 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 	if err != nil {
 		t.Fatalf("listening for the SQS stand-in: %v", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	fresh := newFreshConns()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ConnState: fresh.track}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -49,6 +50,7 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 	}()
 	t.Cleanup(func() {
 		srv.Close() // ends long polls, so that Shutdown does not wait for them
+		fresh.closeAll()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
