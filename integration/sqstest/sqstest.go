@@ -1,5 +1,6 @@
 // Package sqstest gives tests of the sqs source what they need besides a
-// Kafka cluster: a queue on the in-repo SQS stand-in, an environment that
+// Kafka cluster: a queue on the in-repo SQS stand-in (whose requests of
+// chosen operations a test can hold at the door), an environment that
 // points the bridge at it, Genesys EventBridge events sent to it, and the
 // exactly-once verdict of an independent read_committed reader.
 //
@@ -30,10 +31,11 @@ type Queue struct {
 	Server   *sqsfake.Server
 	Endpoint string // http://127.0.0.1:port
 	URL      string // the queue URL
+	holds    *holds
 }
 
 // Start serves a stand-in with one queue (attrs: its attributes, such as
-// VisibilityTimeout) until t ends.
+// VisibilityTimeout) until t ends. Requests pass through Hold's door.
 func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 	t.Helper()
 	srv := sqsfake.New(o)
@@ -41,7 +43,9 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 	if err != nil {
 		t.Fatalf("listening for the SQS stand-in: %v", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	hd := newHolds()
+	fresh := newFreshConns()
+	hs := &http.Server{Handler: hd.wrap(srv), ReadHeaderTimeout: 5 * time.Second, ConnState: fresh.track}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -49,6 +53,8 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 	}()
 	t.Cleanup(func() {
 		srv.Close() // ends long polls, so that Shutdown does not wait for them
+		hd.releaseAll()
+		fresh.closeAll()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
@@ -58,7 +64,7 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 		t.Fatalf("creating the queue: %v", err)
 	}
 	endpoint := "http://" + l.Addr().String()
-	return &Queue{Server: srv, Endpoint: endpoint, URL: srv.QueueURL(endpoint, QueueName)}
+	return &Queue{Server: srv, Endpoint: endpoint, URL: srv.QueueURL(endpoint, QueueName), holds: hd}
 }
 
 // Credentials are the environment variables the AWS SDK's default chain
