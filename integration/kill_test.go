@@ -113,14 +113,15 @@ type child struct {
 	cmd *exec.Cmd
 }
 
-// startChild runs the bridge binary with env. A child logs JSON at info
-// level to logFile (tests read those lines) and serves no HTTP endpoint
-// (several children share the host).
-func startChild(t testing.TB, bin string, env config.Env, logFile *os.File) *child {
+// startChild runs the bridge binary with env, and extra variables beside
+// it (the AWS SDK's, for the sqs source: sqstest.Credentials). A child logs
+// JSON at info level to logFile (tests read those lines) and serves no
+// HTTP endpoint (several children share the host).
+func startChild(t testing.TB, bin string, env config.Env, logFile *os.File, extra ...string) *child {
 	t.Helper()
 	env.LogLevel, env.LogFormat, env.HTTPAddr = "info", "json", ""
 	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...)
+	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH")}, env.Environ()...), extra...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting the bridge: %v", err)
