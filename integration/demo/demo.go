@@ -1,23 +1,32 @@
 // Package demo owns `analytics-bridge demo`: a self-contained, narrated run
-// of the real bridge between the upstream simulator (package sim) and an
-// embedded Kafka-protocol broker, or a real cluster.
+// of the real bridge between an upstream and an embedded Kafka-protocol
+// broker, or a real cluster. The upstream is the WebSocket simulator
+// (package sim; -source websocket, the default) or Genesys EventBridge
+// events in the in-repo SQS stand-in (packages eventbridge and sqsfake;
+// -source sqs).
 //
-// It owns the script and nothing it scripts: the bridge is built by
+// It owns the scripts and nothing they script: the bridge is built by
 // bridge.New from a configuration that goes through config.Env.Validate, as
 // in production (only the addresses, topic names and timings differ), the
-// faults are the simulator's own, and the verdict is verify.ExactlyOnce, as
-// in the integration tests. The script: stream, drop the connection, expire
-// the tokens, restart the bridge from its checkpoint, stop generating, wait
-// for Kafka to hold every event, verify.
+// faults are the simulator's or the stand-in's own, and the verdicts are
+// the integration tests' (verify.ExactlyOnce; for SQS, sqstest.Verdict's
+// read_committed count of distinct (topicName, eventBody) pairs). The
+// WebSocket script: stream, drop the connection, expire the tokens, restart
+// the bridge from its checkpoint. The SQS script (sqs.go): stream, Genesys
+// resends, a duplicate delivery, failing deletes, a restart with deletes
+// refused. Both then stop generating, wait for Kafka to hold every event
+// and verify.
 //
-// Every number it prints is measured: emitted events from the simulator,
-// events read by the bridge from its Prometheus registry, records in Kafka
-// from the output topic's end offsets, connections, since values and token
-// changes from the simulator's connection log.
+// Every number it prints is measured: emitted events from the simulator or
+// the feed, events read by the bridge from its Prometheus registry, records
+// in Kafka from a read_committed count of the output topic, connections,
+// since values and token changes from the simulator's connection log,
+// queue states and injected faults from the stand-in.
 //
-// Goroutines: Run owns the monitor (progress and unexpected reconnects) and
-// each bridge instance's Run goroutine, and waits for all of them before it
-// returns; the simulator and the embedded broker are closed on return.
+// Goroutines: Run owns the monitor (progress and unexpected reconnects),
+// each bridge instance's Run goroutine and, for SQS, the feed and the
+// stand-in's server, and waits for all of them before it returns; the
+// upstream and the embedded broker are closed on return (stage.close).
 package demo
 
 import (
@@ -27,12 +36,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
@@ -42,6 +49,12 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+)
+
+// Upstreams of Options.Source.
+const (
+	SourceWebSocket = "websocket"
+	SourceSQS       = "sqs"
 )
 
 // Defaults and bounds of Options.
@@ -72,6 +85,7 @@ const (
 
 // Options configure Run. The zero value of a field means its default.
 type Options struct {
+	Source        string        // SourceWebSocket (default) or SourceSQS
 	Duration      time.Duration // whole script; default DefaultDuration
 	Rate          float64       // events per second; default DefaultRate
 	Brokers       []string      // a real cluster; default an embedded broker
@@ -84,6 +98,9 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	if o.Source == "" {
+		o.Source = SourceWebSocket
+	}
 	if o.Duration == 0 {
 		o.Duration = DefaultDuration
 	}
@@ -99,106 +116,70 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Run plays the script, narrating to w, and returns the verdict's report.
-// Canceling ctx (SIGINT) cuts the script short: generation stops, the bridge
-// delivers and flushes, and the verdict covers what was emitted so far. The
-// error reports what kept the script or the verdict from completing; the
-// report says whether delivery was exactly once.
+// Run plays the script opts.Source names, narrating to w, and returns the
+// verdict's report. Canceling ctx (SIGINT) cuts the script short:
+// generation stops, the bridge delivers and flushes, and the verdict covers
+// what was emitted so far. The error reports what kept the script or the
+// verdict from completing; the report says whether delivery was exactly
+// once.
 func Run(ctx context.Context, w io.Writer, opts Options) (rep verify.Report, err error) {
 	if err := opts.validate(); err != nil {
 		return rep, err
 	}
 	opts = opts.withDefaults()
-	start := time.Now()
-
-	logW, logName := opts.Log, ""
-	if logW == nil && opts.LogPath != "" {
-		f, ferr := os.Create(opts.LogPath)
-		if ferr != nil {
-			return rep, fmt.Errorf("creating the log file: %w", ferr)
-		}
-		defer func() {
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("closing the log file: %w", cerr)
-			}
-		}()
-		logW, logName = f, opts.LogPath
-	}
-	if logW == nil {
-		logW = io.Discard
-	}
-	level, err := zerolog.ParseLevel(opts.LogLevel)
-	if err != nil {
-		return rep, fmt.Errorf("%w: log level: %w", ErrUsage, err)
-	}
-	logger := zerolog.New(zerolog.ConsoleWriter{Out: logW, NoColor: true, TimeFormat: "15:04:05.000"}).
-		Level(level).With().Timestamp().Logger()
-
-	cluster := &kafkatest.Cluster{Brokers: opts.Brokers, Real: len(opts.Brokers) > 0}
-	if !cluster.Real {
-		fake, err := kafkatest.StartEmbedded()
-		if err != nil {
-			return rep, fmt.Errorf("starting the embedded Kafka broker: %w", err)
-		}
-		defer fake.Close()
-		cluster.Fake, cluster.Brokers = fake, fake.ListenAddrs()
-	}
-	name, err := runName(start)
+	st, err := openStage(w, opts)
 	if err != nil {
 		return rep, err
 	}
-	cluster.Prefix = name
+	defer func() { err = errors.Join(err, st.close()) }()
+	if opts.Source == SourceSQS {
+		return runSQS(ctx, st)
+	}
+	return runWebSocket(ctx, st)
+}
 
+// runWebSocket plays the WebSocket script: the upstream simulator, its
+// faults, a restart from the checkpoint.
+func runWebSocket(ctx context.Context, st *stage) (verify.Report, error) {
 	// Events emitted before the bridge is up are in the ledger; starting at
 	// the simulator's start (instead of "now") makes the bridge replay them.
-	since := start.UTC().Truncate(time.Millisecond)
+	since := st.start.UTC().Truncate(time.Millisecond)
 	up, err := sim.New(sim.Config{
-		Rate:              opts.Rate,
+		Rate:              st.opts.Rate,
 		Lateness:          simLateness,
 		HeartbeatInterval: time.Second,
-		TokenLifetime:     opts.TokenLifetime,
-		Logger:            logger.With().Str("component", "simulator").Logger(),
+		TokenLifetime:     st.opts.TokenLifetime,
+		Logger:            st.logger.With().Str("component", "simulator").Logger(),
 	})
 	if err != nil {
-		return rep, fmt.Errorf("starting the upstream simulator: %w", err)
+		return verify.Report{}, fmt.Errorf("starting the upstream simulator: %w", err)
 	}
-	defer func() {
-		if cerr := up.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("stopping the simulator: %w", cerr)
+	st.onClose(func() error {
+		if cerr := up.Close(); cerr != nil {
+			return fmt.Errorf("stopping the simulator: %w", cerr)
 		}
-	}()
+		return nil
+	})
 
-	cfg, err := bridgeEnv(name, cluster, up, since, opts.LogLevel).Validate()
+	cfg, err := bridgeEnv(st.name, st.cluster, up, since, st.opts.LogLevel).Validate()
 	if err != nil {
-		return rep, fmt.Errorf("demo configuration: %w", err)
+		return verify.Report{}, fmt.Errorf("demo configuration: %w", err)
+	}
+	if err := st.watch(cfg); err != nil {
+		return verify.Report{}, err
 	}
 	// The demo's own client: a short metadata TTL, so that the output topic
 	// is seen soon after the bridge creates it.
 	transport := &kafka.Transport{ClientID: "analytics-bridge-demo-monitor", MetadataTTL: time.Second}
 	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: kafka.TCP(cluster.Brokers...), Timeout: 20 * time.Second, Transport: transport}
-	// Committed records, as a read_committed consumer sees them: with
-	// transactions, end offsets also count markers and aborted records.
-	counter, err := cluster.CountCommitted(cfg.KafkaTopic)
-	if err != nil {
-		return verify.Report{}, err
-	}
-	defer counter.Close()
 	r := &run{
-		opts:    opts,
-		out:     newConsole(w, opts.Terminal, opts.Quiet, start),
-		up:      up,
-		cluster: cluster,
-		kafka:   client,
-		topic:   counter,
-		cfg:     cfg,
-		log:     logger.With().Str("component", "bridge").Logger(),
-		start:   start,
-		logName: logName,
+		stage: st,
+		up:    up,
+		kafka: &kafka.Client{Addr: kafka.TCP(st.cluster.Brokers...), Timeout: 20 * time.Second, Transport: transport},
 		// The script describes the first connection itself.
 		expecting: true,
 	}
-	return r.execute(ctx)
+	return st.play(ctx, r)
 }
 
 // runName is unique per run: topics and the bridge name derive from it, so
@@ -243,148 +224,37 @@ func bridgeEnv(name string, cluster *kafkatest.Cluster, up *sim.Server, since ti
 	return e
 }
 
-// run is one demo run.
+// run is one run of the WebSocket script.
 type run struct {
-	opts    Options
-	out     *console
-	up      *sim.Server
-	cluster *kafkatest.Cluster
-	kafka   *kafka.Client
-	topic   *kafkatest.Counter
-	cfg     config.Config
-	log     zerolog.Logger
-	start   time.Time
-	logName string
-
-	mu        sync.Mutex  // guards instances
-	instances []*instance // every bridge started; the last one is current
+	*stage
+	up    *sim.Server
+	kafka *kafka.Client
 
 	connMu    sync.Mutex // guards narrated and expecting
 	narrated  int        // upstream connections described so far
 	expecting bool       // the script will describe the next connection
 }
 
-func (r *run) execute(ctx context.Context) (verify.Report, error) {
-	r.header()
-	if err := r.startBridge(ctx); err != nil {
-		return verify.Report{}, err
-	}
-	defer r.stopAll()
-
-	monCtx, cancelMon := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.monitor(monCtx)
-	}()
-	stopMonitor := sync.OnceFunc(func() {
-		cancelMon()
-		wg.Wait()
-		r.out.clearStatus()
-	})
-	defer stopMonitor()
-
-	scriptErr := r.script(ctx)
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		scriptErr = nil // the user's choice, not a failure
-	} else if scriptErr != nil {
-		r.out.say("script aborted: %v", scriptErr)
-	}
-	rep, err := r.finish(interrupted, stopMonitor)
-	return rep, errors.Join(scriptErr, err, r.out.writeErr())
-}
-
 func (r *run) header() {
 	d := r.opts.Duration
 	at := func(f float64) string { return fmtDur(time.Duration(f * float64(d))) }
-	kind := "embedded broker"
-	if r.cluster.Real {
-		kind = "-kafka"
-	}
 	r.out.plain("analytics-bridge demo: the real bridge between an upstream simulator and Kafka")
 	r.out.plain("  upstream  %s (simulator, %g events/s, OAuth tokens live %s)", r.up.EventsURL(), r.opts.Rate, fmtDur(r.opts.TokenLifetime))
-	r.out.plain("  kafka     %s (%s), topic %s", strings.Join(r.cluster.Brokers, ","), kind, r.cfg.KafkaTopic)
+	r.headerKafka()
 	r.out.plain("  script    %s: drop at %s, token expiry at %s, restart at %s, verdict from %s",
 		fmtDur(d), at(dropAt), at(expireAt), at(restartAt), at(stopAt))
-	if r.logName != "" {
-		r.out.plain("  logs      %s (%s and above)", r.logName, r.opts.LogLevel)
-	}
+	r.headerLogs()
 }
 
-// current is the bridge instance running now (or last).
-func (r *run) current() *instance {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.instances[len(r.instances)-1]
-}
+func (r *run) emitted() int64 { return int64(r.up.Emitted()) }
 
-func (r *run) startBridge(ctx context.Context) error {
-	in, err := startInstance(ctx, r.cfg, r.log)
-	if err != nil {
-		return fmt.Errorf("starting the bridge: %w", err)
-	}
-	r.mu.Lock()
-	r.instances = append(r.instances, in)
-	r.mu.Unlock()
-	return nil
-}
+func (r *run) statusTail() string { return " · " + r.current().b.State() }
 
-// stopAll stops every bridge instance still running (after a failed
-// stop, for example), so that none outlives Run.
-func (r *run) stopAll() {
-	r.mu.Lock()
-	instances := append([]*instance(nil), r.instances...)
-	r.mu.Unlock()
-	for _, in := range instances {
-		if done, _ := in.exited(); !done {
-			if err := in.stop(r.cfg.ShutdownTimeout + 15*time.Second); err != nil {
-				r.log.Error().Err(err).Msg("demo: a bridge instance did not stop")
-			}
-		}
-	}
-}
-
-// bridgeCounters sums a counter over every bridge instance of the run.
-func (r *run) bridgeCounters(name string) int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sum := 0.0
-	for _, in := range r.instances {
-		sum += counter(in.reg, name)
-	}
-	return int64(sum)
-}
-
-// errBridgeExited ends a wait because the bridge's Run returned.
-var errBridgeExited = errors.New("the bridge stopped on its own")
-
-// waitFor polls cond until it holds, ctx ends, the current bridge exits or
-// limit passes.
-func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if done, err := r.current().exited(); done {
-			return fmt.Errorf("waiting for %s: %w (Run returned %v)", what, errBridgeExited, err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", limit, what)
-		}
-		if retry.Sleep(ctx, 20*time.Millisecond) != nil {
-			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		}
-	}
-	return nil
-}
-
-// at returns the moment a fraction of the script's duration is reached.
-func (r *run) at(frac float64) time.Time {
-	return r.start.Add(time.Duration(frac * float64(r.opts.Duration)))
-}
-
-func (r *run) sleepUntil(ctx context.Context, t time.Time) error {
-	return r.waitFor(ctx, "the next step", time.Until(t)+waitLimit, func() bool { return !time.Now().Before(t) })
+// tick describes reconnects the script did not cause.
+func (r *run) tick() {
+	r.connMu.Lock()
+	defer r.connMu.Unlock()
+	r.describeUnexpectedLocked()
 }
 
 // streaming waits until the bridge is connected and streaming, so that a
@@ -452,28 +322,11 @@ func tokenUse(prev, cur sim.ConnInfo) string {
 	return "same token"
 }
 
-// script plays the scripted part of the run, until the verdict phase.
 func (r *run) script(ctx context.Context) error {
 	if err := r.connected(ctx); err != nil {
 		return err
 	}
-	steps := []struct {
-		at float64
-		do func(context.Context) error
-	}{
-		{dropAt, r.drop},
-		{expireAt, r.expireTokens},
-		{restartAt, r.restart},
-	}
-	for _, s := range steps {
-		if err := r.sleepUntil(ctx, r.at(s.at)); err != nil {
-			return err
-		}
-		if err := s.do(ctx); err != nil {
-			return err
-		}
-	}
-	return r.sleepUntil(ctx, r.at(stopAt))
+	return r.steps(ctx, []step{{dropAt, r.drop}, {expireAt, r.expireTokens}, {restartAt, r.restart}})
 }
 
 func (r *run) connected(ctx context.Context) error {
@@ -482,11 +335,8 @@ func (r *run) connected(ctx context.Context) error {
 		return err
 	}
 	r.out.say("connected: ?since=%s, the simulator's start (events emitted before the bridge was up are replayed), token from the OAuth endpoint", cur.Since)
-	var n int64
-	if err := r.waitFor(ctx, "the first records in Kafka", waitLimit, func() bool {
-		n, _ = r.topic.Records()
-		return n > 0
-	}); err != nil {
+	n, err := r.firstRecords(ctx)
+	if err != nil {
 		return err
 	}
 	r.out.say("streaming: %d records in Kafka", n)
@@ -540,7 +390,7 @@ func (r *run) restart(ctx context.Context) error {
 	r.expect()
 	r.out.say("restart: stopping the bridge (its Run context is canceled: it flushes and checkpoints)")
 	at := time.Now()
-	if err := r.current().stop(r.cfg.ShutdownTimeout + 15*time.Second); err != nil {
+	if err := r.current().stop(r.stopTimeout()); err != nil {
 		r.connMu.Lock()
 		r.expecting = false
 		r.connMu.Unlock()
@@ -590,23 +440,16 @@ func (r *run) finish(interrupted bool, stopMonitor func()) (verify.Report, error
 	ledger := r.up.Ledger()
 	want := int64(len(ledger))
 	r.out.say("generation stopped at %d events; waiting for Kafka to hold them all", want)
-	at := time.Now()
 	var have int64
-	waitErr := r.waitFor(ctx, fmt.Sprintf("%d records in %s", want, r.cfg.KafkaTopic), waitLimit, func() bool {
+	waitErr, stopErr := r.settle(ctx, fmt.Sprintf("%d records in %s", want, r.cfg.KafkaTopic), func() bool {
 		n, err := r.topic.Records()
 		if err == nil {
 			have = n
 		}
 		return err == nil && n >= want
-	})
-	if waitErr == nil {
-		r.out.say("Kafka holds %d records, %s after generation stopped", have, fmtDur(time.Since(at)))
-	}
-	stopErr := r.current().stop(r.cfg.ShutdownTimeout + 15*time.Second)
-	if stopErr == nil {
-		r.out.say("bridge stopped cleanly; reading the topic back to verify")
-	}
-	stopMonitor()
+	}, func(took time.Duration) string {
+		return fmt.Sprintf("Kafka holds %d records, %s after generation stopped", have, fmtDur(took))
+	}, stopMonitor)
 
 	records, err := r.cluster.ReadAll(ctx, r.cfg.KafkaTopic)
 	if err != nil {
@@ -648,69 +491,6 @@ func verdict(rep verify.Report) string {
 	}
 	return s + fmt.Sprintf(", unknown %d, altered %d, out of order %d — NOT exactly once",
 		rep.Unknown, rep.Mismatched, rep.OutOfOrder)
-}
-
-// sample is one measurement of the pipeline.
-type sample struct {
-	at       time.Time
-	emitted  int64
-	received int64
-	kafka    int64
-	kafkaOK  bool
-}
-
-func (r *run) sample(ctx context.Context) sample {
-	s := sample{at: time.Now(), emitted: int64(r.up.Emitted()), received: r.bridgeCounters(metricReceived)}
-	n, err := r.topic.Records()
-	s.kafka, s.kafkaOK = n, err == nil
-	return s
-}
-
-// monitor shows progress and describes unexpected reconnects until ctx
-// ends.
-func (r *run) monitor(ctx context.Context) {
-	const tick = 250 * time.Millisecond
-	period := tick
-	if !r.opts.Terminal {
-		period = min(max(r.opts.Duration/10, time.Second), 10*time.Second)
-	}
-	window := max(time.Second, period) // rates are averaged over this
-	hist := []sample{r.sample(ctx)}
-	last := time.Now()
-	for retry.Sleep(ctx, tick) == nil {
-		r.connMu.Lock()
-		r.describeUnexpectedLocked()
-		r.connMu.Unlock()
-		if r.opts.Quiet || time.Since(last) < period-tick/2 {
-			continue
-		}
-		last = time.Now()
-		s := r.sample(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		hist = append(hist, s)
-		for len(hist) > 2 && s.at.Sub(hist[1].at) >= window {
-			hist = hist[1:]
-		}
-		r.out.progress(r.status(hist[0], s))
-	}
-}
-
-func (r *run) status(base, s sample) string {
-	dt := s.at.Sub(base.at).Seconds()
-	rate := func(a, b int64) string {
-		if dt <= 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.0f/s", float64(b-a)/dt)
-	}
-	kafkaPart := "in Kafka ?"
-	if s.kafkaOK {
-		kafkaPart = fmt.Sprintf("in Kafka %d (%s)", s.kafka, rate(base.kafka, s.kafka))
-	}
-	return fmt.Sprintf("received %d (%s) · %s of %d emitted · %s",
-		s.received, rate(base.received, s.received), kafkaPart, s.emitted, r.current().b.State())
 }
 
 // sinceLayout is how the bridge writes since (milliseconds, UTC).
