@@ -151,6 +151,13 @@ func (r *sqsRig) waitExactlyOnce(ledger *eventbridge.Ledger, runs ...*sqsRun) ev
 	return waitVerdict(r.t, r.c, r.env.KafkaTopic, ledger, r.q, false, runs...)
 }
 
+// waitExactlyOnce is sqsRig.waitExactlyOnce for bridges run as processes
+// on the stand-in queue q.
+func waitExactlyOnce(t *testing.T, c *kafkatest.Cluster, topic string, ledger *eventbridge.Ledger, q *sqstest.Queue) eventbridge.Report {
+	t.Helper()
+	return waitVerdict(t, c, topic, ledger, standIn(q), false)
+}
+
 // waitVerdict waits until the queue is drained and the topic holds every
 // ledger pair, once unless duplicates are allowed. It fails with the last
 // verdict when that does not come within a minute, and at once on a record

@@ -1,23 +1,34 @@
 // Package demo owns `analytics-bridge demo`: a self-contained, narrated run
-// of the real bridge between the upstream simulator (package sim) and an
-// embedded Kafka-protocol broker, or a real cluster.
+// of the real bridge between an upstream and an embedded Kafka-protocol
+// broker, or a real cluster. The upstream is the WebSocket simulator
+// (package sim; -source websocket, the default) or Genesys EventBridge
+// events in the in-repo SQS stand-in (packages eventbridge and sqsfake;
+// -source sqs).
 //
-// It owns the script and nothing it scripts: the bridge is built by
+// It owns the scripts and nothing they script: the bridge is built by
 // bridge.New from a configuration that goes through config.Env.Validate, as
 // in production (only the addresses, topic names and timings differ), the
-// faults are the simulator's own, and the verdict is verify.ExactlyOnce, as
-// in the integration tests. The script: stream, drop the connection, expire
-// the tokens, restart the bridge from its checkpoint, stop generating, wait
-// for Kafka to hold every event, verify.
+// faults are the simulator's or the stand-in's own, and the verdicts are
+// the integration tests' (verify.ExactlyOnce; for SQS, sqstest.Verdict's
+// read_committed count of distinct (topicName, eventBody) pairs). The
+// WebSocket script (websocket.go, websocket_script.go): stream, drop the
+// connection, expire the tokens, restart the bridge from its checkpoint.
+// The SQS script (sqs.go, sqs_feed.go, sqs_setup.go): stream, Genesys
+// resends, a duplicate delivery, failing deletes, a restart with deletes
+// refused. Both then stop generating, wait for Kafka to hold every event
+// and verify. What they share is the stage (stage.go, monitor.go,
+// measure.go, console.go).
 //
-// Every number it prints is measured: emitted events from the simulator,
-// events read by the bridge from its Prometheus registry, records in Kafka
-// from the output topic's end offsets, connections, since values and token
-// changes from the simulator's connection log.
+// Every number it prints is measured: emitted events from the simulator or
+// the feed, events read by the bridge from its Prometheus registry, records
+// in Kafka from a read_committed count of the output topic, connections,
+// since values and token changes from the simulator's connection log,
+// queue states and injected faults from the stand-in.
 //
-// Goroutines: Run owns the monitor (progress and unexpected reconnects) and
-// each bridge instance's Run goroutine, and waits for all of them before it
-// returns; the simulator and the embedded broker are closed on return.
+// Goroutines: Run owns the monitor (progress and unexpected reconnects),
+// each bridge instance's Run goroutine and, for SQS, the feed and the
+// stand-in's server, and waits for all of them before it returns; the
+// upstream and the embedded broker are closed on return (stage.close).
 package demo
 
 import (
@@ -27,21 +38,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/rs/zerolog"
-	"github.com/segmentio/kafka-go"
-
-	"github.com/analytics-bridge/analytics-bridge/bridge"
-	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
-	"github.com/analytics-bridge/analytics-bridge/checkpoint"
-	"github.com/analytics-bridge/analytics-bridge/config"
-	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
-	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/verify"
+)
+
+// Upstreams of Options.Source.
+const (
+	SourceWebSocket = "websocket"
+	SourceSQS       = "sqs"
 )
 
 // Defaults and bounds of Options.
@@ -64,14 +69,9 @@ const (
 // because the demo also runs on loaded machines (and under -race).
 const waitLimit = 90 * time.Second
 
-// Simulator lateness and the bridge's allowance for it.
-const (
-	simLateness    = 250 * time.Millisecond
-	bridgeLateness = "500ms"
-)
-
 // Options configure Run. The zero value of a field means its default.
 type Options struct {
+	Source        string        // SourceWebSocket (default) or SourceSQS
 	Duration      time.Duration // whole script; default DefaultDuration
 	Rate          float64       // events per second; default DefaultRate
 	Brokers       []string      // a real cluster; default an embedded broker
@@ -84,6 +84,9 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	if o.Source == "" {
+		o.Source = SourceWebSocket
+	}
 	if o.Duration == 0 {
 		o.Duration = DefaultDuration
 	}
@@ -99,106 +102,26 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Run plays the script, narrating to w, and returns the verdict's report.
-// Canceling ctx (SIGINT) cuts the script short: generation stops, the bridge
-// delivers and flushes, and the verdict covers what was emitted so far. The
-// error reports what kept the script or the verdict from completing; the
-// report says whether delivery was exactly once.
+// Run plays the script opts.Source names, narrating to w, and returns the
+// verdict's report. Canceling ctx (SIGINT) cuts the script short:
+// generation stops, the bridge delivers and flushes, and the verdict covers
+// what was emitted so far. The error reports what kept the script or the
+// verdict from completing; the report says whether delivery was exactly
+// once.
 func Run(ctx context.Context, w io.Writer, opts Options) (rep verify.Report, err error) {
 	if err := opts.validate(); err != nil {
 		return rep, err
 	}
 	opts = opts.withDefaults()
-	start := time.Now()
-
-	logW, logName := opts.Log, ""
-	if logW == nil && opts.LogPath != "" {
-		f, ferr := os.Create(opts.LogPath)
-		if ferr != nil {
-			return rep, fmt.Errorf("creating the log file: %w", ferr)
-		}
-		defer func() {
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("closing the log file: %w", cerr)
-			}
-		}()
-		logW, logName = f, opts.LogPath
-	}
-	if logW == nil {
-		logW = io.Discard
-	}
-	level, err := zerolog.ParseLevel(opts.LogLevel)
-	if err != nil {
-		return rep, fmt.Errorf("%w: log level: %w", ErrUsage, err)
-	}
-	logger := zerolog.New(zerolog.ConsoleWriter{Out: logW, NoColor: true, TimeFormat: "15:04:05.000"}).
-		Level(level).With().Timestamp().Logger()
-
-	cluster := &kafkatest.Cluster{Brokers: opts.Brokers, Real: len(opts.Brokers) > 0}
-	if !cluster.Real {
-		fake, err := kafkatest.StartEmbedded()
-		if err != nil {
-			return rep, fmt.Errorf("starting the embedded Kafka broker: %w", err)
-		}
-		defer fake.Close()
-		cluster.Fake, cluster.Brokers = fake, fake.ListenAddrs()
-	}
-	name, err := runName(start)
+	st, err := openStage(w, opts)
 	if err != nil {
 		return rep, err
 	}
-	cluster.Prefix = name
-
-	// Events emitted before the bridge is up are in the ledger; starting at
-	// the simulator's start (instead of "now") makes the bridge replay them.
-	since := start.UTC().Truncate(time.Millisecond)
-	up, err := sim.New(sim.Config{
-		Rate:              opts.Rate,
-		Lateness:          simLateness,
-		HeartbeatInterval: time.Second,
-		TokenLifetime:     opts.TokenLifetime,
-		Logger:            logger.With().Str("component", "simulator").Logger(),
-	})
-	if err != nil {
-		return rep, fmt.Errorf("starting the upstream simulator: %w", err)
+	defer func() { err = errors.Join(err, st.close()) }()
+	if opts.Source == SourceSQS {
+		return runSQS(ctx, st)
 	}
-	defer func() {
-		if cerr := up.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("stopping the simulator: %w", cerr)
-		}
-	}()
-
-	cfg, err := bridgeEnv(name, cluster, up, since, opts.LogLevel).Validate()
-	if err != nil {
-		return rep, fmt.Errorf("demo configuration: %w", err)
-	}
-	// The demo's own client: a short metadata TTL, so that the output topic
-	// is seen soon after the bridge creates it.
-	transport := &kafka.Transport{ClientID: "analytics-bridge-demo-monitor", MetadataTTL: time.Second}
-	defer transport.CloseIdleConnections()
-	client := &kafka.Client{Addr: kafka.TCP(cluster.Brokers...), Timeout: 20 * time.Second, Transport: transport}
-	// Committed records, as a read_committed consumer sees them: with
-	// transactions, end offsets also count markers and aborted records.
-	counter, err := cluster.CountCommitted(cfg.KafkaTopic)
-	if err != nil {
-		return verify.Report{}, err
-	}
-	defer counter.Close()
-	r := &run{
-		opts:    opts,
-		out:     newConsole(w, opts.Terminal, opts.Quiet, start),
-		up:      up,
-		cluster: cluster,
-		kafka:   client,
-		topic:   counter,
-		cfg:     cfg,
-		log:     logger.With().Str("component", "bridge").Logger(),
-		start:   start,
-		logName: logName,
-		// The script describes the first connection itself.
-		expecting: true,
-	}
-	return r.execute(ctx)
+	return runWebSocket(ctx, st)
 }
 
 // runName is unique per run: topics and the bridge name derive from it, so
@@ -209,527 +132,6 @@ func runName(start time.Time) (string, error) {
 		return "", fmt.Errorf("naming the run: %w", err)
 	}
 	return "analytics-bridge-demo-" + start.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:]), nil
-}
-
-// bridgeEnv is the production environment contract with demo addresses and
-// demo-sized timings (the test harness's idea), validated like any other.
-func bridgeEnv(name string, cluster *kafkatest.Cluster, up *sim.Server, since time.Time, logLevel string) config.Env {
-	replication := "1" // the embedded broker is one broker
-	if cluster.Real {
-		replication = "-1" // the cluster's default
-	}
-	e := config.Defaults()
-	e.AnalyticsURL = up.EventsURL()
-	e.OAuthTokenURL = up.TokenURL()
-	e.OAuthClientID = sim.DefaultClientID
-	e.OAuthClientSecret = sim.DefaultClientSecret
-	e.KafkaBrokers = strings.Join(cluster.Brokers, ",")
-	e.KafkaTopic = name + ".events"
-	e.CheckpointTopic = name + ".checkpoints"
-	e.BridgeName = name
-	e.KafkaReplication = replication
-	e.KafkaClientID = "analytics-bridge-demo"
-	e.StartSince = since.Format(time.RFC3339Nano)
-	e.PartitionKey = "eventBody.conversationId"
-	e.EventLateness = bridgeLateness
-	e.ReconnectMinBackoff = "50ms"
-	e.ReconnectMaxBackoff = "2s"
-	e.IdleTimeout = "5s"
-	e.PingInterval = "1s"
-	e.CheckpointInterval = "250ms"
-	e.ShutdownTimeout = "10s"
-	e.LogLevel = logLevel
-	e.LogFormat = "console"
-	return e
-}
-
-// run is one demo run.
-type run struct {
-	opts    Options
-	out     *console
-	up      *sim.Server
-	cluster *kafkatest.Cluster
-	kafka   *kafka.Client
-	topic   *kafkatest.Counter
-	cfg     config.Config
-	log     zerolog.Logger
-	start   time.Time
-	logName string
-
-	mu        sync.Mutex  // guards instances
-	instances []*instance // every bridge started; the last one is current
-
-	connMu    sync.Mutex // guards narrated and expecting
-	narrated  int        // upstream connections described so far
-	expecting bool       // the script will describe the next connection
-}
-
-func (r *run) execute(ctx context.Context) (verify.Report, error) {
-	r.header()
-	if err := r.startBridge(ctx); err != nil {
-		return verify.Report{}, err
-	}
-	defer r.stopAll()
-
-	monCtx, cancelMon := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.monitor(monCtx)
-	}()
-	stopMonitor := sync.OnceFunc(func() {
-		cancelMon()
-		wg.Wait()
-		r.out.clearStatus()
-	})
-	defer stopMonitor()
-
-	scriptErr := r.script(ctx)
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		scriptErr = nil // the user's choice, not a failure
-	} else if scriptErr != nil {
-		r.out.say("script aborted: %v", scriptErr)
-	}
-	rep, err := r.finish(interrupted, stopMonitor)
-	return rep, errors.Join(scriptErr, err, r.out.writeErr())
-}
-
-func (r *run) header() {
-	d := r.opts.Duration
-	at := func(f float64) string { return fmtDur(time.Duration(f * float64(d))) }
-	kind := "embedded broker"
-	if r.cluster.Real {
-		kind = "-kafka"
-	}
-	r.out.plain("analytics-bridge demo: the real bridge between an upstream simulator and Kafka")
-	r.out.plain("  upstream  %s (simulator, %g events/s, OAuth tokens live %s)", r.up.EventsURL(), r.opts.Rate, fmtDur(r.opts.TokenLifetime))
-	r.out.plain("  kafka     %s (%s), topic %s", strings.Join(r.cluster.Brokers, ","), kind, r.cfg.KafkaTopic)
-	r.out.plain("  script    %s: drop at %s, token expiry at %s, restart at %s, verdict from %s",
-		fmtDur(d), at(dropAt), at(expireAt), at(restartAt), at(stopAt))
-	if r.logName != "" {
-		r.out.plain("  logs      %s (%s and above)", r.logName, r.opts.LogLevel)
-	}
-}
-
-// current is the bridge instance running now (or last).
-func (r *run) current() *instance {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.instances[len(r.instances)-1]
-}
-
-func (r *run) startBridge(ctx context.Context) error {
-	in, err := startInstance(ctx, r.cfg, r.log)
-	if err != nil {
-		return fmt.Errorf("starting the bridge: %w", err)
-	}
-	r.mu.Lock()
-	r.instances = append(r.instances, in)
-	r.mu.Unlock()
-	return nil
-}
-
-// stopAll stops every bridge instance still running (after a failed
-// stop, for example), so that none outlives Run.
-func (r *run) stopAll() {
-	r.mu.Lock()
-	instances := append([]*instance(nil), r.instances...)
-	r.mu.Unlock()
-	for _, in := range instances {
-		if done, _ := in.exited(); !done {
-			if err := in.stop(r.cfg.ShutdownTimeout + 15*time.Second); err != nil {
-				r.log.Error().Err(err).Msg("demo: a bridge instance did not stop")
-			}
-		}
-	}
-}
-
-// bridgeCounters sums a counter over every bridge instance of the run.
-func (r *run) bridgeCounters(name string) int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sum := 0.0
-	for _, in := range r.instances {
-		sum += counter(in.reg, name)
-	}
-	return int64(sum)
-}
-
-// errBridgeExited ends a wait because the bridge's Run returned.
-var errBridgeExited = errors.New("the bridge stopped on its own")
-
-// waitFor polls cond until it holds, ctx ends, the current bridge exits or
-// limit passes.
-func (r *run) waitFor(ctx context.Context, what string, limit time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if done, err := r.current().exited(); done {
-			return fmt.Errorf("waiting for %s: %w (Run returned %v)", what, errBridgeExited, err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", limit, what)
-		}
-		if retry.Sleep(ctx, 20*time.Millisecond) != nil {
-			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		}
-	}
-	return nil
-}
-
-// at returns the moment a fraction of the script's duration is reached.
-func (r *run) at(frac float64) time.Time {
-	return r.start.Add(time.Duration(frac * float64(r.opts.Duration)))
-}
-
-func (r *run) sleepUntil(ctx context.Context, t time.Time) error {
-	return r.waitFor(ctx, "the next step", time.Until(t)+waitLimit, func() bool { return !time.Now().Before(t) })
-}
-
-// streaming waits until the bridge is connected and streaming, so that a
-// fault hits a live session.
-func (r *run) streaming(ctx context.Context) error {
-	return r.waitFor(ctx, "the bridge to stream", waitLimit, func() bool {
-		return r.up.Active() > 0 && r.current().b.State() == bridge.StateStreaming
-	})
-}
-
-// expect tells the monitor that the script describes the next upstream
-// connection itself; connections before it are described now.
-func (r *run) expect() {
-	r.connMu.Lock()
-	defer r.connMu.Unlock()
-	r.describeUnexpectedLocked()
-	r.expecting = true
-}
-
-// awaitConn waits for the expected connection and returns it with the one
-// before it (zero for the first).
-func (r *run) awaitConn(ctx context.Context, what string) (cur, prev sim.ConnInfo, err error) {
-	r.connMu.Lock()
-	want := r.narrated
-	r.connMu.Unlock()
-	var conns []sim.ConnInfo
-	err = r.waitFor(ctx, what, waitLimit, func() bool {
-		conns = r.up.Connections()
-		return len(conns) > want
-	})
-	r.connMu.Lock()
-	defer r.connMu.Unlock()
-	r.expecting = false
-	if err != nil {
-		return cur, prev, err
-	}
-	r.narrated = want + 1
-	if want > 0 {
-		prev = conns[want-1]
-	}
-	return conns[want], prev, nil
-}
-
-// describeUnexpectedLocked narrates connections the script did not cause
-// (a token reaching its lifetime, an idle link). connMu is held.
-func (r *run) describeUnexpectedLocked() {
-	if r.expecting {
-		return
-	}
-	conns := r.up.Connections()
-	for i := r.narrated; i < len(conns); i++ {
-		var prev sim.ConnInfo
-		if i > 0 {
-			prev = conns[i-1]
-		}
-		r.out.say("reconnect without an injected fault: ?since=%s, %s", conns[i].Since, tokenUse(prev, conns[i]))
-	}
-	r.narrated = len(conns)
-}
-
-func tokenUse(prev, cur sim.ConnInfo) string {
-	if prev.Token == "" || prev.Token != cur.Token {
-		return "new token"
-	}
-	return "same token"
-}
-
-// script plays the scripted part of the run, until the verdict phase.
-func (r *run) script(ctx context.Context) error {
-	if err := r.connected(ctx); err != nil {
-		return err
-	}
-	steps := []struct {
-		at float64
-		do func(context.Context) error
-	}{
-		{dropAt, r.drop},
-		{expireAt, r.expireTokens},
-		{restartAt, r.restart},
-	}
-	for _, s := range steps {
-		if err := r.sleepUntil(ctx, r.at(s.at)); err != nil {
-			return err
-		}
-		if err := s.do(ctx); err != nil {
-			return err
-		}
-	}
-	return r.sleepUntil(ctx, r.at(stopAt))
-}
-
-func (r *run) connected(ctx context.Context) error {
-	cur, _, err := r.awaitConn(ctx, "the bridge's first upstream connection")
-	if err != nil {
-		return err
-	}
-	r.out.say("connected: ?since=%s, the simulator's start (events emitted before the bridge was up are replayed), token from the OAuth endpoint", cur.Since)
-	var n int64
-	if err := r.waitFor(ctx, "the first records in Kafka", waitLimit, func() bool {
-		n, _ = r.topic.Records()
-		return n > 0
-	}); err != nil {
-		return err
-	}
-	r.out.say("streaming: %d records in Kafka", n)
-	return nil
-}
-
-// inject applies a fault once the bridge streams, narrates it and waits for
-// the reconnect it causes; at is when the fault was applied.
-func (r *run) inject(ctx context.Context, fault func(), narration, reconnect string) (cur, prev sim.ConnInfo, at time.Time, err error) {
-	if err := r.streaming(ctx); err != nil {
-		return cur, prev, at, err
-	}
-	r.expect()
-	at = time.Now()
-	fault()
-	r.out.say("fault: %s", narration)
-	cur, prev, err = r.awaitConn(ctx, reconnect)
-	return cur, prev, at, err
-}
-
-func (r *run) drop(ctx context.Context) error {
-	cur, prev, at, err := r.inject(ctx, r.up.ResetConnections,
-		"dropped connection (the simulator reset the TCP connection)", "the reconnect after the drop")
-	if err != nil {
-		return err
-	}
-	r.out.say("reconnected %s later, resuming with ?since=%s (%s before the drop), %s",
-		fmtDur(cur.At.Sub(at)), cur.Since, sinceBefore(cur.Since, at), tokenUse(prev, cur))
-	return nil
-}
-
-func (r *run) expireTokens(ctx context.Context) error {
-	cur, prev, at, err := r.inject(ctx, r.up.ExpireTokens,
-		"token expiry (the simulator expired every token; the open session gets token_revoked)", "the reconnect after the token expiry")
-	if err != nil {
-		return err
-	}
-	if cur.Token == prev.Token {
-		r.out.say("reconnected %s later with the same token, ?since=%s", fmtDur(cur.At.Sub(at)), cur.Since)
-		return nil
-	}
-	r.out.say("token refreshed: reconnected %s later with a new token from the OAuth endpoint, ?since=%s",
-		fmtDur(cur.At.Sub(at)), cur.Since)
-	return nil
-}
-
-func (r *run) restart(ctx context.Context) error {
-	if err := r.streaming(ctx); err != nil {
-		return err
-	}
-	r.expect()
-	r.out.say("restart: stopping the bridge (its Run context is canceled: it flushes and checkpoints)")
-	at := time.Now()
-	if err := r.current().stop(r.cfg.ShutdownTimeout + 15*time.Second); err != nil {
-		r.connMu.Lock()
-		r.expecting = false
-		r.connMu.Unlock()
-		return err
-	}
-	stopped := time.Since(at)
-	loadCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	pos, found, err := checkpoint.NewStore(r.kafka, r.cfg.CheckpointTopic, r.cfg.BridgeName).Load(loadCtx)
-	cancel()
-	switch {
-	case err != nil:
-		r.out.say("bridge stopped after %s; reading its checkpoint failed: %v", fmtDur(stopped), err)
-	case !found:
-		r.out.say("bridge stopped after %s; no checkpoint found", fmtDur(stopped))
-	default:
-		r.out.say("bridge stopped after %s; its checkpoint holds since=%s", fmtDur(stopped), pos.Since.UTC().Format(sinceLayout))
-	}
-	// A moment without a bridge: events keep coming and must be replayed.
-	down := min(max(r.opts.Duration/20, 200*time.Millisecond), 2*time.Second)
-	_ = retry.Sleep(ctx, down) // when interrupted, start the bridge anyway: it must deliver
-	if err := r.startBridge(ctx); err != nil {
-		return err
-	}
-	r.out.say("new bridge started with the same configuration, %s after the stop", fmtDur(time.Since(at)))
-	cur, _, err := r.awaitConn(ctx, "the restarted bridge's connection")
-	if err != nil {
-		return err
-	}
-	if found && sameSince(cur.Since, pos.Since) {
-		r.out.say("restarted bridge resumed from its checkpoint: ?since=%s", cur.Since)
-	} else {
-		r.out.say("restarted bridge connected with ?since=%s (not its checkpoint's since)", cur.Since)
-	}
-	return nil
-}
-
-// finish stops generation, waits for delivery, stops the bridge, verifies
-// and prints the verdict.
-func (r *run) finish(interrupted bool, stopMonitor func()) (verify.Report, error) {
-	var rep verify.Report
-	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
-	defer cancel()
-	if interrupted {
-		r.out.say("interrupted: stopping generation, letting the bridge deliver and flush, then verifying (Ctrl-C again to abort)")
-	}
-	r.up.Pause()
-	ledger := r.up.Ledger()
-	want := int64(len(ledger))
-	r.out.say("generation stopped at %d events; waiting for Kafka to hold them all", want)
-	at := time.Now()
-	var have int64
-	waitErr := r.waitFor(ctx, fmt.Sprintf("%d records in %s", want, r.cfg.KafkaTopic), waitLimit, func() bool {
-		n, err := r.topic.Records()
-		if err == nil {
-			have = n
-		}
-		return err == nil && n >= want
-	})
-	if waitErr == nil {
-		r.out.say("Kafka holds %d records, %s after generation stopped", have, fmtDur(time.Since(at)))
-	}
-	stopErr := r.current().stop(r.cfg.ShutdownTimeout + 15*time.Second)
-	if stopErr == nil {
-		r.out.say("bridge stopped cleanly; reading the topic back to verify")
-	}
-	stopMonitor()
-
-	records, err := r.cluster.ReadAll(ctx, r.cfg.KafkaTopic)
-	if err != nil {
-		return rep, errors.Join(waitErr, stopErr, fmt.Errorf("reading back %s: %w", r.cfg.KafkaTopic, err))
-	}
-	rep, err = verify.ExactlyOnce(ledger, records, r.cfg.BridgeName)
-	if err != nil {
-		return rep, errors.Join(waitErr, stopErr, fmt.Errorf("verifying: %w", err))
-	}
-
-	conns := r.up.Connections()
-	tokens := map[string]struct{}{}
-	for _, c := range conns {
-		tokens[c.Token] = struct{}{}
-	}
-	r.mu.Lock()
-	bridges := len(r.instances)
-	r.mu.Unlock()
-	r.out.say("%s, %s, %s; the bridge received %d events and dropped %d replayed duplicates",
-		plural(bridges, "bridge run"), plural(len(conns), "upstream connection"), plural(len(tokens), "distinct token"),
-		r.bridgeCounters(metricReceived), r.bridgeCounters(metricDuplicates))
-	line := verdict(rep)
-	if interrupted {
-		line += fmt.Sprintf(" (interrupted after %s)", fmtDur(time.Since(r.start)))
-	}
-	r.out.plain("%s", line)
-	for _, ex := range rep.Examples {
-		r.out.plain("  e.g. %s", ex)
-	}
-	return rep, errors.Join(waitErr, stopErr)
-}
-
-// verdict is the final line; tests and users look for "lost N, duplicates N".
-func verdict(rep verify.Report) string {
-	s := fmt.Sprintf("verdict: events emitted %d, records in Kafka %d, lost %d, duplicates %d",
-		rep.Events, rep.Records, rep.Lost, rep.Duplicates)
-	if rep.OK() {
-		return s + " — exactly once"
-	}
-	return s + fmt.Sprintf(", unknown %d, altered %d, out of order %d — NOT exactly once",
-		rep.Unknown, rep.Mismatched, rep.OutOfOrder)
-}
-
-// sample is one measurement of the pipeline.
-type sample struct {
-	at       time.Time
-	emitted  int64
-	received int64
-	kafka    int64
-	kafkaOK  bool
-}
-
-func (r *run) sample(ctx context.Context) sample {
-	s := sample{at: time.Now(), emitted: int64(r.up.Emitted()), received: r.bridgeCounters(metricReceived)}
-	n, err := r.topic.Records()
-	s.kafka, s.kafkaOK = n, err == nil
-	return s
-}
-
-// monitor shows progress and describes unexpected reconnects until ctx
-// ends.
-func (r *run) monitor(ctx context.Context) {
-	const tick = 250 * time.Millisecond
-	period := tick
-	if !r.opts.Terminal {
-		period = min(max(r.opts.Duration/10, time.Second), 10*time.Second)
-	}
-	window := max(time.Second, period) // rates are averaged over this
-	hist := []sample{r.sample(ctx)}
-	last := time.Now()
-	for retry.Sleep(ctx, tick) == nil {
-		r.connMu.Lock()
-		r.describeUnexpectedLocked()
-		r.connMu.Unlock()
-		if r.opts.Quiet || time.Since(last) < period-tick/2 {
-			continue
-		}
-		last = time.Now()
-		s := r.sample(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		hist = append(hist, s)
-		for len(hist) > 2 && s.at.Sub(hist[1].at) >= window {
-			hist = hist[1:]
-		}
-		r.out.progress(r.status(hist[0], s))
-	}
-}
-
-func (r *run) status(base, s sample) string {
-	dt := s.at.Sub(base.at).Seconds()
-	rate := func(a, b int64) string {
-		if dt <= 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.0f/s", float64(b-a)/dt)
-	}
-	kafkaPart := "in Kafka ?"
-	if s.kafkaOK {
-		kafkaPart = fmt.Sprintf("in Kafka %d (%s)", s.kafka, rate(base.kafka, s.kafka))
-	}
-	return fmt.Sprintf("received %d (%s) · %s of %d emitted · %s",
-		s.received, rate(base.received, s.received), kafkaPart, s.emitted, r.current().b.State())
-}
-
-// sinceLayout is how the bridge writes since (milliseconds, UTC).
-const sinceLayout = "2006-01-02T15:04:05.000Z07:00"
-
-// sinceBefore says how far before t a raw since value lies.
-func sinceBefore(raw string, t time.Time) string {
-	since, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		return "unparseable since"
-	}
-	return fmtDur(t.Sub(since))
-}
-
-// sameSince reports whether a raw since is the checkpoint's, at the
-// millisecond precision of the wire.
-func sameSince(raw string, pos time.Time) bool {
-	since, err := time.Parse(time.RFC3339Nano, raw)
-	return err == nil && since.Equal(pos.Truncate(time.Millisecond))
 }
 
 func plural(n int, noun string) string {

@@ -55,15 +55,32 @@ func runVerified(t *testing.T, ctx context.Context, out *syncbuf.Buffer, opts Op
 	if !rep.OK() {
 		t.Fatalf("not exactly once: %s", rep)
 	}
-	requireVerdict(t, text)
+	if opts.Source == SourceSQS {
+		requireSQSVerdict(t, text, rep)
+	} else {
+		requireVerdict(t, text)
+	}
 	return text
+}
+
+// narrated is a line the narration must show: what, matched by re.
+type narrated struct{ what, re string }
+
+// requireNarration checks that the narration shows each line.
+func requireNarration(t *testing.T, text string, lines []narrated) {
+	t.Helper()
+	for _, want := range lines {
+		if !regexp.MustCompile(want.re).MatchString(text) {
+			t.Errorf("the narration does not show %s (/%s/)", want.what, want.re)
+		}
+	}
 }
 
 func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 	t.Parallel()
 	var out syncbuf.Buffer
 	text := runVerified(t, t.Context(), &out, Options{Duration: 6 * time.Second, Rate: 300})
-	for _, want := range []struct{ what, re string }{
+	requireNarration(t, text, []narrated{
 		{"the first connection", `connected: \?since=\S+Z, the simulator's start`},
 		{"the dropped connection", `fault: dropped connection`},
 		{"the reconnect with since", `reconnected \S+ later, resuming with \?since=\S+Z \(\S+ before the drop\)`},
@@ -73,11 +90,7 @@ func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 		{"the checkpoint read after the stop", `bridge stopped after \S+; its checkpoint holds since=\S+Z`},
 		{"the resume from the checkpoint", `restarted bridge resumed from its checkpoint: \?since=\S+Z`},
 		{"the progress display", `received \d+ \(\d+/s\) · in Kafka \d+ \(\d+/s\) of \d+ emitted`},
-	} {
-		if !regexp.MustCompile(want.re).MatchString(text) {
-			t.Errorf("the narration does not show %s (/%s/)", want.what, want.re)
-		}
-	}
+	})
 	if strings.Contains(text, "sim-") { // the simulator's token prefix
 		t.Error("the narration prints a token")
 	}
@@ -88,20 +101,28 @@ func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 
 func TestDemoInterruptedStillVerifies(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	// Interrupt (as SIGINT would) once the bridge streams.
-	out := &syncbuf.Buffer{OnWrite: func(s string) {
-		if strings.Contains(s, "streaming:") {
-			cancel()
-		}
-	}}
-	text := runVerified(t, ctx, out, Options{Duration: time.Minute, Rate: 300, Quiet: true})
-	if !strings.Contains(text, "interrupted: stopping generation") || !regexp.MustCompile(`exactly once \(interrupted after \S+\)`).MatchString(text) {
-		t.Error("the narration does not say the run was interrupted")
-	}
-	if strings.Contains(text, "fault:") {
-		t.Error("the script went on after the interruption")
+	for _, tc := range []struct{ source, interrupted string }{
+		{SourceWebSocket, "interrupted: stopping generation"},
+		{SourceSQS, "interrupted: stopping the feed"},
+	} {
+		t.Run(tc.source, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			// Interrupt (as SIGINT would) once the bridge streams.
+			out := &syncbuf.Buffer{OnWrite: func(s string) {
+				if strings.Contains(s, "streaming:") {
+					cancel()
+				}
+			}}
+			text := runVerified(t, ctx, out, Options{Source: tc.source, Duration: time.Minute, Rate: 300, Quiet: true})
+			if !strings.Contains(text, tc.interrupted) || !regexp.MustCompile(`exactly once \(interrupted after \S+\)`).MatchString(text) {
+				t.Error("the narration does not say the run was interrupted")
+			}
+			if strings.Contains(text, "fault:") {
+				t.Error("the script went on after the interruption")
+			}
+		})
 	}
 }
 
@@ -139,7 +160,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if opts.Duration != DefaultDuration || opts.Rate != DefaultRate || len(opts.Brokers) != 0 || opts.Terminal {
+	if opts.Source != SourceWebSocket || opts.Duration != DefaultDuration || opts.Rate != DefaultRate || len(opts.Brokers) != 0 || opts.Terminal {
 		t.Errorf("defaults: %+v", opts)
 	}
 
@@ -155,7 +176,11 @@ func TestParseFlags(t *testing.T) {
 	if _, err := ParseFlags([]string{"-h"}, &bytes.Buffer{}, &stderr); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
 	}
+	if opts, err := ParseFlags([]string{"-source", "sqs"}, &bytes.Buffer{}, &stderr); err != nil || opts.Source != SourceSQS {
+		t.Errorf("-source sqs: %+v, %v", opts, err)
+	}
 	for _, args := range [][]string{
+		{"-source", "kinesis"},
 		{"-nope"},
 		{"-duration", "1s"},
 		{"-rate", "-5"},

@@ -24,10 +24,15 @@ func ParseFlags(args []string, stdout, stderr io.Writer) (Options, error) {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: analytics-bridge demo [flags]
 
-Runs the real bridge between an embedded upstream simulator and an embedded
-Kafka-protocol broker (or the cluster -kafka names), injects a dropped
-connection, a token expiry and a restart, and checks that every event became
-exactly one record.
+Runs the real bridge between an embedded upstream and an embedded
+Kafka-protocol broker (or the cluster -kafka names), injects faults, and
+checks that every event became exactly one record.
+
+-source websocket (the default): the upstream simulator; a dropped
+connection, a token expiry, a restart from the checkpoint.
+-source sqs: Genesys Cloud events through EventBridge into an in-process
+SQS stand-in; resends with new EventBridge ids, a duplicate delivery,
+failing deletes, a restart while deletes are refused.
 
 Flags:
 `)
@@ -38,10 +43,11 @@ Flags:
 		brokers string
 		verbose bool
 	)
+	fs.StringVar(&opts.Source, "source", SourceWebSocket, "the upstream: websocket (the simulator) or sqs (Genesys events in an SQS stand-in)")
 	fs.DurationVar(&opts.Duration, "duration", DefaultDuration, "total length of the scripted run (faults are scheduled as fractions of it)")
 	fs.Float64Var(&opts.Rate, "rate", DefaultRate, "events per second the simulator emits")
 	fs.StringVar(&brokers, "kafka", "", "comma-separated host:port brokers of a real cluster (default: an embedded broker); topics get per-run names")
-	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of the simulator's OAuth tokens (default: the -duration)")
+	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of the simulator's OAuth tokens (default: the -duration; websocket only)")
 	fs.BoolVar(&opts.Quiet, "quiet", false, "no progress display: only milestones and the verdict")
 	fs.BoolVar(&verbose, "v", false, "bridge and simulator logs at info level (default: warn)")
 	fs.StringVar(&opts.LogPath, "log", filepath.Join(os.TempDir(), "analytics-bridge-demo.log"), `file receiving the bridge and simulator logs ("-" for stderr)`)
@@ -90,6 +96,11 @@ func IsTerminal(w io.Writer) bool {
 // validate checks values a user can get wrong; zero values mean defaults.
 func (o Options) validate() error {
 	var problems []string
+	switch o.Source {
+	case "", SourceWebSocket, SourceSQS:
+	default:
+		problems = append(problems, fmt.Sprintf("-source %q is not websocket or sqs", o.Source))
+	}
 	if o.Duration != 0 && o.Duration < MinDuration {
 		problems = append(problems, fmt.Sprintf("-duration %s is shorter than %s", o.Duration, MinDuration))
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
-	"github.com/analytics-bridge/analytics-bridge/source/sources"
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
 // instance is one bridge process: bridge.New plus the goroutine running
@@ -24,12 +24,16 @@ type instance struct {
 	err    error
 }
 
-// startInstance runs a bridge exactly as main does, with its own metrics
-// registry. Its lifetime is ended only by stop: the caller's cancellation is
-// not inherited, so the demo decides when the bridge flushes.
-func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger) (*instance, error) {
+// sourceFunc builds a bridge's source, as sources.New does for main.
+type sourceFunc func(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (source.Source, error)
+
+// startInstance runs a bridge exactly as main does (its source built by
+// newSource), with its own metrics registry. Its lifetime is ended only by
+// stop: the caller's cancellation is not inherited, so the demo decides
+// when the bridge flushes.
+func startInstance(ctx context.Context, cfg config.Config, log zerolog.Logger, newSource sourceFunc) (*instance, error) {
 	reg := prometheus.NewRegistry()
-	src, err := sources.New(cfg, log, reg)
+	src, err := newSource(cfg, log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -104,4 +108,5 @@ func counter(g prometheus.Gatherer, name string) float64 {
 const (
 	metricReceived   = "analytics_bridge_events_received_total"
 	metricDuplicates = "analytics_bridge_duplicates_dropped_total"
+	metricAcked      = "analytics_bridge_records_acked_total"
 )

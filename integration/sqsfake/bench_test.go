@@ -2,8 +2,10 @@ package sqsfake
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -76,4 +78,61 @@ func BenchmarkReceiveDeleteLoop(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// A queue drained in send order does not make a receive walk past what was
+// deleted: front follows the deleted head (and stays at the first message
+// still stored), and compaction resets it.
+func TestDeletedHeadIsSkipped(t *testing.T) {
+	now := t0()
+	q, err := newQueue("q", 1, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		q.send(uint64(i+1), now, "m", 0)
+	}
+	first := func() uint64 {
+		got, _ := q.visible(now, 1, false)
+		if len(got) != 1 {
+			t.Fatalf("no visible message")
+		}
+		return got[0].serial
+	}
+	q.remove(q.msgs[150]) // out of order: the head stays
+	for _, m := range q.msgs[:100] {
+		q.remove(m)
+	}
+	if q.front != 100 || first() != 101 {
+		t.Fatalf("front %d, first visible %d; want 100 and message 101", q.front, first())
+	}
+	// The 150th delete (message 149) compacts the 300; then 150 is deleted
+	// at the head of what is left.
+	for _, m := range slices.Clone(q.msgs[100:150]) {
+		q.remove(m)
+	}
+	if q.front != 1 || len(q.msgs) != 150 || first() != 152 {
+		t.Fatalf("after compaction: front %d, %d stored, first visible %d; want 1, 150, message 152", q.front, len(q.msgs), first())
+	}
+}
+
+// A message past MessageRetentionPeriod is gone; expire skips its scan only
+// while the queue itself is younger than the period.
+func TestRetention(t *testing.T) {
+	f := newFixture(t, true)
+	ctx := context.Background()
+	out, err := f.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("short"),
+		Attributes: map[string]string{"MessageRetentionPeriod": "60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.url = *out.QueueUrl
+	f.send(t, "old")
+	f.clock.Advance(30 * time.Second)
+	f.send(t, "young")
+	f.clock.Advance(31 * time.Second)
+	ms := f.receive(t).Messages
+	if len(ms) != 1 || *ms[0].Body != "young" {
+		t.Fatalf("received %+v; want only the message within retention", ms)
+	}
 }

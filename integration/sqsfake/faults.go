@@ -17,7 +17,7 @@ type faults struct {
 type failRule struct {
 	op   string // "" matches every operation
 	kind ErrorKind
-	left int
+	left int // calls left to fail; negative: every call until healed
 }
 
 // Stats counts what the server did, for assertions beside the SDK's view.
@@ -48,14 +48,33 @@ func (s *Server) FailNext(op string, kind ErrorKind, n int) {
 	s.faults.failNext = append(s.faults.failNext, failRule{op: op, kind: kind, left: n})
 }
 
-// injected returns the failure FailNext set up for op, if any.
+// FailCalls fails every call of op ("" for any operation) with kind,
+// before it touches any queue, until heal is called: an outage of one
+// operation for as long as a test or the demo wants (a crash between
+// commit and delete, seen from the queue, is deletes that never come).
+// Calls that match an older FailNext rule with calls left fail by that.
+func (s *Server) FailCalls(op string, kind ErrorKind) (heal func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := len(s.faults.failNext)
+	s.faults.failNext = append(s.faults.failNext, failRule{op: op, kind: kind, left: -1})
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.faults.failNext[i].left = 0
+	}
+}
+
+// injected returns the failure FailNext or FailCalls set up for op, if any.
 func (s *Server) injected(op string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.faults.failNext {
 		r := &s.faults.failNext[i]
-		if r.left > 0 && (r.op == "" || r.op == op) {
-			r.left--
+		if r.left != 0 && (r.op == "" || r.op == op) {
+			if r.left > 0 {
+				r.left--
+			}
 			s.stats.FailedCalls++
 			return r.kind.injected()
 		}

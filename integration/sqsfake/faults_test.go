@@ -112,6 +112,35 @@ func TestFailDeleteCall(t *testing.T) {
 	}
 }
 
+// FailCalls fails every call of its operation, and only of it, until
+// healed; then calls go through again.
+func TestFailCalls(t *testing.T) {
+	f := newFixture(t, true)
+	ctx := context.Background()
+	f.send(t, "a", "b")
+	ms := f.receive(t).Messages
+	heal := f.srv.FailCalls("DeleteMessageBatch", ServiceUnavailable)
+	for range 3 {
+		if _, err := f.client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &f.url, Entries: entries(ms)}); err == nil {
+			t.Fatal("DeleteMessageBatch succeeded during the outage")
+		}
+	}
+	if _, err := f.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &f.url}); err != nil {
+		t.Fatalf("another operation failed during the outage: %v", err)
+	}
+	if n := f.srv.InFlight("events"); n != 2 {
+		t.Fatalf("in flight %d, want 2: a failed call must delete nothing", n)
+	}
+	heal()
+	out, err := f.client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &f.url, Entries: entries(ms)})
+	if err != nil || len(out.Successful) != 2 {
+		t.Fatalf("after healing: %+v, %v", out, err)
+	}
+	if s := f.srv.Stats(); s.FailedCalls != 3 || s.Deleted != 2 {
+		t.Fatalf("stats %+v, want 3 failed calls and 2 deleted", s)
+	}
+}
+
 func entries(ms []types.Message) []types.DeleteMessageBatchRequestEntry {
 	var es []types.DeleteMessageBatchRequestEntry
 	for i, m := range ms {

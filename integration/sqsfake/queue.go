@@ -23,6 +23,7 @@ type queue struct {
 	serial     uint64              // names the queue inside receipt handles
 	msgs       []*message          // in send order; deleted ones until compacted
 	dead       int                 // deleted ones still in msgs
+	front      int                 // msgs before it are all deleted
 	live       map[uint64]*message // by serial, not deleted
 }
 
@@ -105,9 +106,15 @@ func (q *queue) send(serial uint64, now time.Time, body string, delay time.Durat
 	return m
 }
 
-// expire deletes the messages past the retention period.
+// expire deletes the messages past the retention period. Every message
+// was sent after its queue was created, so a queue younger than the period
+// holds none: then there is nothing to scan, and a receive does not cost
+// a pass over the whole queue (which made draining a deep queue quadratic).
 func (q *queue) expire(now time.Time) {
-	for _, m := range q.msgs {
+	if now.Sub(q.created) < q.retention {
+		return
+	}
+	for _, m := range q.msgs[q.front:] {
 		if !m.deleted && now.Sub(m.sent) >= q.retention {
 			q.remove(m)
 		}
@@ -118,7 +125,7 @@ func (q *queue) expire(now time.Time) {
 // when all), in send order, and, when it found none, the earliest time a
 // hidden one becomes visible (zero if none).
 func (q *queue) visible(now time.Time, limit int, all bool) (out []*message, next time.Time) {
-	for _, m := range q.msgs {
+	for _, m := range q.msgs[q.front:] {
 		switch {
 		case m.deleted:
 		case !m.visibleAt.After(now):
@@ -134,11 +141,16 @@ func (q *queue) visible(now time.Time, limit int, all bool) (out []*message, nex
 }
 
 // remove deletes m. The slice is compacted once half of it is deleted, so
-// that a delete costs O(1) amortized however deep the queue.
+// that a delete costs O(1) amortized however deep the queue; until then,
+// front skips the deleted ones at its head (a queue drained in send order),
+// so that a receive does not walk past them.
 func (q *queue) remove(m *message) {
 	m.deleted = true
 	delete(q.live, m.serial)
 	q.dead++
+	for q.front < len(q.msgs) && q.msgs[q.front].deleted {
+		q.front++
+	}
 	if q.dead < 64 || q.dead < len(q.msgs)/2 {
 		return
 	}
@@ -149,12 +161,12 @@ func (q *queue) remove(m *message) {
 		}
 	}
 	clear(q.msgs[len(keep):])
-	q.msgs, q.dead = keep, 0
+	q.msgs, q.dead, q.front = keep, 0, 0
 }
 
 // counts returns the visible, in-flight and delayed message counts.
 func (q *queue) counts(now time.Time) (visible, inFlight, delayed int) {
-	for _, m := range q.msgs {
+	for _, m := range q.msgs[q.front:] {
 		switch {
 		case m.deleted:
 		case !m.visibleAt.After(now):

@@ -299,6 +299,6 @@ func (s *Server) purgeLocked(q *queue, _ *queueRef) (any, *apiError) {
 	for _, m := range q.msgs {
 		m.deleted = true
 	}
-	q.msgs, q.dead, q.live = nil, 0, map[uint64]*message{}
+	q.msgs, q.dead, q.front, q.live = nil, 0, 0, map[uint64]*message{}
 	return struct{}{}, nil
 }

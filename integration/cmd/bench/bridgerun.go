@@ -300,30 +300,36 @@ func freeAddr() (string, error) {
 // saveHeap saves the bridge's heap profile (after a GC) and says where, or
 // why not.
 func saveHeap(ctx context.Context, addr, path string) string {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	return saveProfile(ctx, "http://"+addr+"/debug/pprof/heap?gc=1", path, 30*time.Second, "heap profile (after a GC, every event landed)")
+}
+
+// saveProfile saves the profile url serves, within limit, and says where
+// (as what), or why not.
+func saveProfile(ctx context.Context, url, path string, limit time.Duration, what string) string {
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/heap?gc=1", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return "heap profile: " + err.Error()
+		return what + ": " + err.Error()
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "heap profile: " + err.Error()
+		return what + ": " + err.Error()
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "heap profile: " + resp.Status
+		return what + ": " + resp.Status
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "heap profile: " + err.Error()
+		return what + ": " + err.Error()
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return "heap profile: " + err.Error()
+		return what + ": " + err.Error()
 	}
 	defer f.Close()
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		return "heap profile: " + err.Error()
+		return what + ": " + err.Error()
 	}
-	return "heap profile (after a GC, every event landed): " + path
+	return what + ": " + path
 }

@@ -69,13 +69,17 @@ type latencyOptions struct {
 }
 
 // wantsLatency reports whether the command line asks for the latency mode.
-func wantsLatency(args []string) bool {
+func wantsLatency(args []string) bool { return wantsFlag(args, "latency") }
+
+// wantsFlag reports whether args set the boolean flag name (-name,
+// -name=true) before any "--".
+func wantsFlag(args []string, flagName string) bool {
 	for _, a := range args {
 		if a == "--" {
 			return false
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "latency" {
+		if !strings.HasPrefix(a, "-") || name != flagName {
 			continue
 		}
 		if !hasValue {

@@ -29,6 +29,12 @@
 // append and to a read_committed consumer, as percentiles:
 //
 //	KAFKA_BROKERS=127.0.0.1:9092 go run ./integration/cmd/bench -latency [-rate 5000] [-duration 60s]
+//
+// With -sqs it measures the bridge with SOURCE=sqs beside a raw
+// receive-and-delete loop on the same SQS server (sqs.go): the in-repo
+// stand-in over loopback HTTP, or SQS_TEST_ENDPOINT:
+//
+//	go run ./integration/cmd/bench -sqs [-messages 50000] [-runs 5] [-receivers 4]
 package main
 
 import (
@@ -54,6 +60,12 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == childArg {
 		os.Exit(childMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == sqsChildArg {
+		os.Exit(sqsChildMain(os.Args[2:]))
+	}
+	if wantsSQS(os.Args[1:]) {
+		os.Exit(sqsMain(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	if wantsLatency(os.Args[1:]) {
 		os.Exit(latencyMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -147,6 +159,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	bridgeFlags(fs, &o.bridgeBin, &env, &o.keep, "KAFKA_MAX_IN_FLIGHT=50000")
 	fs.StringVar(&o.heapDir, "heap-profile", "", "directory to save each bridge's heap profile in, taken once every event landed (runs the bridge with PPROF_ENABLED=true on a loopback HTTP_ADDR); read with go tool pprof")
 	fs.Bool("latency", false, "measure latency at a steady live rate instead; its flags: -latency -h")
+	fs.Bool("sqs", false, "measure SOURCE=sqs beside a raw receive-and-delete loop instead; its flags: -sqs -h")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./integration/cmd/bench [flags]\n\nMeasures the bridge beside a raw WebSocket read and a raw kafka-go produce of the same events.\nKAFKA_BROKERS=host:port,... uses a real cluster instead of the embedded broker.\n\n")
 		fs.PrintDefaults()

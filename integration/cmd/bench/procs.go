@@ -106,7 +106,13 @@ func (p *proc) wait(timeout time.Duration, stop <-chan struct{}) error {
 // terminate sends SIGTERM and waits up to grace for a clean exit, then
 // kills. It returns how the child ended.
 func (p *proc) terminate(grace time.Duration) string {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.terminateVia(p.pid(), grace)
+}
+
+// terminateVia is terminate with the SIGTERM sent to pid, a process the
+// child waits for (the command /usr/bin/time runs).
+func (p *proc) terminateVia(pid int, grace time.Duration) string {
+	_ = syscall.Kill(pid, syscall.SIGTERM)
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {

@@ -163,7 +163,13 @@ func (b *bridgeProc) start(s *session, env, extra []string) error {
 
 // terminate stops the bridge (proc.terminate) and returns how it ended.
 func (b *bridgeProc) terminate(grace time.Duration) string {
-	b.exit = b.proc.terminate(grace)
+	return b.terminateVia(b.pid(), grace)
+}
+
+// terminateVia stops the bridge whose process is pid, under the child
+// (proc.terminateVia), and returns how it ended.
+func (b *bridgeProc) terminateVia(pid int, grace time.Duration) string {
+	b.exit = b.proc.terminateVia(pid, grace)
 	return b.exit
 }
 
