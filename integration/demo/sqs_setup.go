@@ -1,11 +1,7 @@
 package demo
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -38,21 +34,11 @@ func serveStandIn(st *stage) (*sqstest.Queue, error) {
 		"VisibilityTimeout": strconv.Itoa(int(sqsVisibility / time.Second))}); err != nil {
 		return nil, fmt.Errorf("creating the stand-in's queue: %w", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	endpoint, stop, err := srv.ServeLoopback()
 	if err != nil {
-		return nil, fmt.Errorf("listening for the SQS stand-in: %w", err)
+		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	st.onClose(func() error {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("stopping the SQS stand-in: %w", err)
-		}
-		return nil
-	})
-	endpoint := "http://" + l.Addr().String()
+	st.onClose(stop)
 	return &sqstest.Queue{Server: srv, Endpoint: endpoint, URL: srv.QueueURL(endpoint, sqstest.QueueName)}, nil
 }
 

@@ -3,6 +3,7 @@ package sqsfake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -28,4 +29,24 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		err = errors.Join(err, serr)
 	}
 	return err
+}
+
+// ServeLoopback serves s on a free port of 127.0.0.1 until stop, and
+// returns its endpoint ("http://127.0.0.1:port"). stop ends the long polls,
+// shuts the server down and returns what Serve ended with.
+func (s *Server) ServeLoopback() (endpoint string, stop func() error, err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listening for the SQS stand-in: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, l) }()
+	return "http://" + l.Addr().String(), func() error {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("stopping the SQS stand-in: %w", err)
+		}
+		return nil
+	}, nil
 }

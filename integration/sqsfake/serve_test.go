@@ -2,26 +2,24 @@ package sqsfake
 
 import (
 	"context"
-	"net"
 	"testing"
 
-	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/analytics-bridge/analytics-bridge/integration/clock"
 )
 
-// Serve ends a parked long poll and returns once ctx is cancelled.
+// Serve, as ServeLoopback runs it, ends a parked long poll and returns once
+// stopped.
 func TestServeEndsLongPolls(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	clk := clock.NewManual(t0())
+	srv := New(Options{Clock: clk})
+	endpoint, stop, err := srv.ServeLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewManual(t0())
-	srv := New(Options{Clock: clk})
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, l) }()
-	c := newClient(t, "http://"+l.Addr().String(), true)
+	c := newClient(t, endpoint, true)
 	q, err := c.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("q")})
 	if err != nil {
 		t.Fatal(err)
@@ -32,8 +30,7 @@ func TestServeEndsLongPolls(t *testing.T) {
 		polled <- err
 	}()
 	waitFor(t, func() bool { return clk.Waiters() > 0 })
-	cancel()
-	if err := <-served; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	if err := <-polled; err != nil {

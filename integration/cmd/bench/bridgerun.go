@@ -162,7 +162,6 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 	}
 	benchCPU := last.bench - benchCPU0
 	exit := br.terminate(30 * time.Second)
-	warns, errs, msgs := scanLog(br.log)
 
 	res := result{events: int(n), hwmKiB: hwm, cpu: last.cpu}
 	// The rate runs from the first poll that saw records to the first poll
@@ -198,12 +197,19 @@ func (b *bench) runBridge(ctx context.Context, txn bool, i int) result {
 	if heapNote != "" {
 		fmt.Fprintf(&d, "\n      %s", heapNote)
 	}
-	fmt.Fprintf(&d, "\n      %s; log: %d warn, %d error lines", exit, warns, errs)
-	for _, m := range msgs {
-		fmt.Fprintf(&d, "\n        %s", m)
-	}
+	logNote(&d, exit, br.log)
 	res.note = d.String()
 	return res
+}
+
+// logNote ends a bridge run's note: how it ended, and the warn and error
+// lines of its log.
+func logNote(d *strings.Builder, exit, log string) {
+	warns, errs, msgs := scanLog(log)
+	fmt.Fprintf(d, "\n      %s; log: %d warn, %d error lines", exit, warns, errs)
+	for _, m := range msgs {
+		fmt.Fprintf(d, "\n        %s", m)
+	}
 }
 
 // readBack is what the bridge's topic holds.

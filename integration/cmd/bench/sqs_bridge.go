@@ -99,7 +99,6 @@ func (b *sqsBench) runBridgeSQS(ctx context.Context, q benchQueue, txn bool, i i
 	}
 	// SIGTERM to the bridge itself: /usr/bin/time reports once it exits.
 	exit := br.terminateVia(bridgePID, 30*time.Second)
-	warns, errs, msgs := scanLog(br.log)
 	var d strings.Builder
 	fmt.Fprintf(&d, "start→first delete %s; VmHWM %s, CPU %.2f µs/message over the process's life until drained",
 		clock.first.Sub(started).Round(time.Millisecond), mib(hwm), float64(cpu.Nanoseconds())/1e3/float64(o.messages))
@@ -119,10 +118,7 @@ func (b *sqsBench) runBridgeSQS(ctx context.Context, q benchQueue, txn bool, i i
 	if profile != "" {
 		fmt.Fprintf(&d, "\n      %s", profile)
 	}
-	fmt.Fprintf(&d, "\n      %s; log: %d warn, %d error lines", exit, warns, errs)
-	for _, m := range msgs {
-		fmt.Fprintf(&d, "\n        %s", m)
-	}
+	logNote(&d, exit, br.log)
 	res.note = d.String()
 	return res
 }

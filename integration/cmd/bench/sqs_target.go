@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -41,21 +40,11 @@ func startSQSTarget() (*sqsTarget, error) {
 		t.endpoint, t.desc = env, "SQS_TEST_ENDPOINT="+env+" (a server outside the bench)"
 	} else {
 		srv := sqsfake.New(sqsfake.Options{})
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		endpoint, stop, err := srv.ServeLoopback()
 		if err != nil {
-			return nil, fmt.Errorf("listening for the SQS stand-in: %w", err)
+			return nil, err
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ctx, l) }()
-		t.stop = func() error {
-			cancel()
-			if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		}
-		t.standIn, t.endpoint = srv, "http://"+l.Addr().String()
+		t.standIn, t.endpoint, t.stop = srv, endpoint, stop
 		t.desc = "the in-repo stand-in (integration/sqsfake) in the bench process, over loopback HTTP at " + t.endpoint
 	}
 	t.client = sqsClient(t.endpoint, 8)
