@@ -78,7 +78,7 @@ func New(opts Options) (*Bridge, error) {
 	if cfg.Transactions {
 		b.mode = fenced{b}
 	} else {
-		b.mode = leased{b}
+		b.mode = &leased{b: b}
 	}
 	b.state.Store(StateStarting)
 	registerReady(opts.Registry, b.Ready)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink"
+	"github.com/analytics-bridge/analytics-bridge/bridge/sink/lease"
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/logread"
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/txn"
 	"github.com/analytics-bridge/analytics-bridge/checkpoint"
@@ -205,6 +206,9 @@ func (b *Bridge) newPosition(ctx context.Context, parts map[string]int) (checkpo
 // acts on: stand by when fenced, stop when retrying cannot help, otherwise
 // a failed epoch.
 func (b *Bridge) writeError(err error) error {
+	if errors.Is(err, lease.ErrLost) {
+		return fmt.Errorf("%w: %w", errStandBy, err) // refused by the lease gate
+	}
 	switch txn.Classify(err) {
 	case txn.Fenced:
 		return fmt.Errorf("%w: %w", errStandBy, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/retry"
@@ -21,9 +22,12 @@ import (
 // consumer-group lease that picks the one instance that writes. A write
 // left ambiguous by a failure may land twice; the dedup key lets consumers
 // drop it.
-type leased struct{ b *Bridge }
+type leased struct {
+	b    *Bridge
+	held atomic.Pointer[lease.Lease] // the lease of the turn in progress
+}
 
-func (m leased) turn(ctx context.Context, _ bool, serve func(context.Context) error) error {
+func (m *leased) turn(ctx context.Context, _ bool, serve func(context.Context) error) error {
 	b := m.b
 	bo := retry.NewBackoff(b.cfg.ReconnectMinBackoff, b.cfg.ReconnectMaxBackoff, b.seed+3)
 	for {
@@ -52,7 +56,9 @@ func (m leased) turn(ctx context.Context, _ bool, serve func(context.Context) er
 		b.log.Info().Str("bridge", b.cfg.BridgeName).Msg("lease acquired")
 		leaseCtx, cancel := context.WithCancelCause(ctx)
 		stop := context.AfterFunc(held.Context(), func() { cancel(context.Cause(held.Context())) })
+		m.held.Store(held)
 		err = serve(leaseCtx)
+		m.held.Store(nil)
 		stop()
 		cancel(nil)
 		b.metrics.leaseHeld.Set(0)
@@ -61,21 +67,21 @@ func (m leased) turn(ctx context.Context, _ bool, serve func(context.Context) er
 			b.log.Warn().Err(rerr).Msg("releasing the lease failed; a standby takes over after LEASE_SESSION_TIMEOUT")
 		}
 		cancelRelease()
-		if errors.Is(err, lease.ErrLost) {
+		if errors.Is(err, lease.ErrLost) && !errors.Is(err, errStandBy) {
 			return fmt.Errorf("%w: %w", errStandBy, err)
 		}
 		return err
 	}
 }
 
-func (leased) mayInit(context.Context, bool) error { return nil }
+func (*leased) mayInit(context.Context, bool) error { return nil }
 
-func (leased) initHint() string {
+func (*leased) initHint() string {
 	return "idempotent writes need IDEMPOTENT_WRITE on the cluster, or WRITE on the topics"
 }
 
-func (m leased) open(_ *txn.Producer, tr *tracker, onAck sink.AckFunc) epochCommits {
-	return &leasedEpoch{b: m.b, tr: tr, onAck: onAck}
+func (m *leased) open(_ *txn.Producer, tr *tracker, onAck sink.AckFunc) epochCommits {
+	return &leasedEpoch{b: m.b, tr: tr, onAck: onAck, held: m.held.Load()}
 }
 
 // leasedEpoch writes one epoch's checkpoints beside its records.
@@ -83,9 +89,31 @@ type leasedEpoch struct {
 	b     *Bridge
 	tr    *tracker
 	onAck sink.AckFunc
+	held  *lease.Lease
 }
 
-func (e *leasedEpoch) gate() sink.Gate { return sink.Immediate(e.onAck) }
+func (e *leasedEpoch) gate() sink.Gate { return leaseGate{sink.Immediate(e.onAck), e.held} }
+
+// leaseGate admits a batch only while the lease is valid by this process's
+// clock (lease.Valid): a process frozen past its lease (SIGSTOP, a paused
+// VM) must not send what it held once it runs again, before its heartbeat
+// goroutine finds the lease lost, for a standby may have written the same
+// events meanwhile.
+type leaseGate struct {
+	sink.Immediate
+	held *lease.Lease
+}
+
+func (g leaseGate) Enter(context.Context, string, int) error {
+	if !g.held.Valid() {
+		return errLeaseExpired
+	}
+	return nil
+}
+
+// errLeaseExpired refuses a write or checkpoint of a holder whose lease
+// expired by its own clock.
+var errLeaseExpired = fmt.Errorf("%w: no heartbeat succeeded within two thirds of LEASE_SESSION_TIMEOUT", lease.ErrLost)
 
 // start writes a first position before the first event: a crash before
 // the first periodic checkpoint must not restart from a later "now" and
@@ -141,9 +169,12 @@ func (e *leasedEpoch) run(ctx context.Context, position func() checkpoint.Positi
 	}
 }
 
-// save writes pos on its own and records it.
+// save writes pos on its own and records it, while the lease is valid.
 func (e *leasedEpoch) save(ctx context.Context, pos checkpoint.Position) error {
 	b := e.b
+	if !e.held.Valid() {
+		return errLeaseExpired
+	}
 	started := time.Now()
 	if err := b.store.Save(ctx, pos); err != nil {
 		b.metrics.checkpointFails.Inc()
@@ -156,7 +187,7 @@ func (e *leasedEpoch) save(ctx context.Context, pos checkpoint.Position) error {
 
 // finish saves the final position, unless the lease was lost under it.
 func (e *leasedEpoch) finish(ctx context.Context, position func() checkpoint.Position, lost bool) {
-	if lost {
+	if lost || !e.held.Valid() {
 		return
 	}
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.b.cfg.ShutdownTimeout)

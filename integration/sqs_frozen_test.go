@@ -14,13 +14,20 @@ import (
 // it holds received messages, lets a second instance (same BRIDGE_NAME,
 // another BRIDGE_INSTANCE_ID) take over after LEASE_SESSION_TIMEOUT, and
 // resumes the first (SIGCONT) while the second delivers. The first must be
-// fenced and stand by, the second must never be pushed back, the messages
-// the first held must come back to the second after their visibility
-// timeout, and every distinct (topicName, eventBody) pair must be in the
-// topic once (read_committed) with the queue drained. With transactions,
-// as TestFrozenInstanceIsFenced.
+// fenced (transactions) or find its lease lost (without) and stand by,
+// the second must never be pushed back, the messages the first held must
+// come back to the second after their visibility timeout, and every
+// distinct (topicName, eventBody) pair must be in the topic
+// (read_committed) with the queue drained: once with transactions.
+//
+// Without transactions nothing fences the resumed instance at the broker.
+// Its lease gate refuses every write once its clock shows the lease
+// expired, but a freeze that falls between that check and the request's
+// send lets that one batch through when it resumes (see lease.Lease): the
+// test allows at most what the instance held when it was frozen to be
+// written twice, as copies with the same dedup key.
 func TestSQSFrozenInstanceIsFenced(t *testing.T) {
-	sqsFrozenInstance(t, "true")
+	bothModes(t, sqsFrozenInstance)
 }
 
 // sqsFrozenInstance is TestSQSFrozenInstanceIsFenced in one commit mode.
@@ -80,14 +87,18 @@ func sqsFrozenInstance(t *testing.T, transactions string) {
 	resumedAt := count()
 	waitFor(t, "instance b to deliver after a resumed", func() bool { return count() >= resumedAt+500 })
 	ledger := feed.stop(t)
-	report := waitExactlyOnce(t, s.kafka, s.env.KafkaTopic, ledger, s.q)
+	maxDuplicates := 0
+	if transactions == "false" {
+		maxDuplicates = held
+	}
+	report := waitDelivered(t, s.kafka, s.env.KafkaTopic, ledger, s.q, maxDuplicates)
 	b.stop(t)
 	a.stop(t)
 	if logHas(pathB, "stopped producing; standing by") {
 		t.Errorf("instance b was pushed back by the resumed instance:\n%s", logTail(pathB, 20))
 	}
-	t.Logf("a held %d messages when frozen; %d messages sent (%d resends); %+v; stand-in %+v",
-		held, feed.sent.Load(), feed.resends.Load(), report, s.q.Server.Stats())
+	t.Logf("a held %d messages when frozen; %d messages sent (%d resends); duplicates=%d; %+v; stand-in %+v",
+		held, feed.sent.Load(), feed.resends.Load(), report.Duplicates, report, s.q.Server.Stats())
 }
 
 // logHas reports whether the log file at path contains s.

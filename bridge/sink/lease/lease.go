@@ -33,9 +33,12 @@ func Group(bridge string) string { return "analytics-bridge.lease." + bridge }
 // after the holder has been silent for the whole session timeout. A holder
 // that is alive but cut off therefore stops before a standby starts, unless
 // its clock or scheduler stalls for longer than a third of the session
-// timeout. The lease is not a broker-side fence; it is used only with
-// KAFKA_TRANSACTIONS=false, where the dedup key on every record lets
-// consumers detect what such a stall could duplicate.
+// timeout. A writer that asks Valid before each write stops after a stall
+// of the whole process too (SIGSTOP, a paused VM): its clock moved on
+// meanwhile. What remains is a stall between that check and the write
+// leaving the process. The lease is not a broker-side fence; it is used
+// only with KAFKA_TRANSACTIONS=false, where the dedup key on every record
+// lets consumers detect what such a stall could duplicate.
 type Lease struct {
 	client  *kafka.Client
 	group   string
@@ -45,9 +48,10 @@ type Lease struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed when the heartbeat goroutine returns
 
-	mu         sync.Mutex // guards memberID and generation
+	mu         sync.Mutex // guards memberID, generation and lastOK
 	memberID   string
 	generation int
+	lastOK     time.Time // the last successful heartbeat, or the join that acquired
 }
 
 // Options tune Acquire.
@@ -91,12 +95,36 @@ func Acquire(ctx context.Context, client *kafka.Client, bridge string, opts Opti
 		}
 	}
 	l.ctx, l.cancel = context.WithCancelCause(context.Background())
+	l.heartbeatOK()
 	go l.hold()
 	return l, nil
 }
 
 // Context is canceled, with cause ErrLost, when the lease is lost.
 func (l *Lease) Context() context.Context { return l.ctx }
+
+// Valid reports whether this process holds the lease by its own clock: not
+// lost, and a heartbeat succeeded within two thirds of the session timeout,
+// the bound at which hold gives the lease up. A process frozen past it
+// sees so the moment it runs again, before its heartbeat goroutine does.
+func (l *Lease) Valid() bool {
+	if l.ctx.Err() != nil {
+		return false
+	}
+	return time.Since(l.lastHeartbeat()) < 2*l.session/3
+}
+
+func (l *Lease) lastHeartbeat() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastOK
+}
+
+func (l *Lease) heartbeatOK() {
+	l.mu.Lock()
+	l.lastOK = time.Now()
+	l.mu.Unlock()
+}
 
 // Release gives the lease up so a standby can take over at once.
 func (l *Lease) Release(ctx context.Context) error {
@@ -119,7 +147,6 @@ func (l *Lease) Release(ctx context.Context) error {
 func (l *Lease) hold() {
 	defer close(l.done)
 	interval := l.session / 3
-	lastOK := time.Now()
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -130,6 +157,7 @@ func (l *Lease) hold() {
 		}
 		// Every request is bounded by the moment this holder must consider
 		// itself gone: a hung request must not outlive the lease.
+		lastOK := l.lastHeartbeat()
 		deadline, cancel := context.WithDeadline(l.ctx, lastOK.Add(2*l.session/3))
 		err := l.heartbeat(deadline)
 		if errors.Is(err, kafka.RebalanceInProgress) {
@@ -143,7 +171,7 @@ func (l *Lease) hold() {
 		}
 		cancel()
 		if err == nil {
-			lastOK = time.Now()
+			l.heartbeatOK()
 			continue
 		}
 		if l.ctx.Err() != nil {

@@ -81,3 +81,30 @@ func TestHeartbeatErrorsAreSeen(t *testing.T) {
 		t.Fatalf("heartbeat with a wrong generation: %v, want IllegalGeneration", err)
 	}
 }
+
+// TestValidFollowsTheClock: a holder whose last heartbeat is older than two
+// thirds of the session timeout (a process frozen that long) is not valid,
+// before its heartbeat goroutine has even run; nor is a released lease.
+func TestValidFollowsTheClock(t *testing.T) {
+	client := kafkatest.Start(t).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const session = 30 * time.Second // no heartbeat comes within the test
+	l, err := lease.Acquire(ctx, client, "valid", lease.Options{SessionTimeout: session})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Valid() {
+		t.Fatal("a lease just acquired is not valid")
+	}
+	lease.AgeForTest(l, 2*session/3)
+	if l.Valid() {
+		t.Error("valid with no heartbeat for two thirds of the session timeout")
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l.Valid() {
+		t.Error("valid after Release")
+	}
+}
