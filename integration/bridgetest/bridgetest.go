@@ -8,7 +8,6 @@
 package bridgetest
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -40,25 +39,12 @@ func StartSim(t testing.TB, sc sim.Config) (*sim.Server, time.Time) {
 // Env is the production environment reading s from since into c, with
 // names unique to c's test and test-sized timings.
 func Env(c *kafkatest.Cluster, s *sim.Server, since time.Time) config.Env {
-	e := config.Defaults()
+	e := c.Env()
 	e.AnalyticsURL = s.EventsURL()
 	e.AnalyticsToken = s.IssueToken(time.Hour)
 	e.StartSince = since.Format(time.RFC3339Nano)
-	e.KafkaBrokers = strings.Join(c.Brokers, ",")
-	e.KafkaTopic = c.Prefix + ".events"
-	e.CheckpointTopic = c.Prefix + ".checkpoints"
-	e.BridgeName = c.Prefix
-	e.BridgeInstanceID = c.Prefix + "-1"
-	e.KafkaReplication = "1"
-	e.KafkaClientID = "analytics-bridge-test"
 	e.PartitionKey = "eventBody.conversationId"
 	e.EventLateness = "0s"
-	e.ReconnectMinBackoff = "10ms"
-	e.ReconnectMaxBackoff = "500ms"
-	e.CheckpointInterval = "100ms"
-	e.LeaseSessionTimeout = "1500ms"
-	e.LogLevel = "warn"
-	e.LogFormat = "console"
 	return e
 }
 

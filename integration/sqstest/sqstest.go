@@ -84,26 +84,13 @@ func Setenv(t interface{ Setenv(k, v string) }) {
 // Env is the production environment reading q into c, with names unique
 // to c's test and test-sized timings.
 func Env(c *kafkatest.Cluster, q *Queue) config.Env {
-	e := config.Defaults()
+	e := c.Env()
 	e.Source = string(config.SourceSQS)
 	e.SQSQueueURL = q.URL
 	e.SQSEndpointURL = q.Endpoint
 	e.AWSRegion = "us-east-1"
 	e.SQSWaitTime = "1s"
-	e.KafkaBrokers = strings.Join(c.Brokers, ",")
-	e.KafkaTopic = c.Prefix + ".events"
-	e.CheckpointTopic = c.Prefix + ".checkpoints"
-	e.BridgeName = c.Prefix
-	e.BridgeInstanceID = c.Prefix + "-1"
-	e.KafkaReplication = "1"
-	e.KafkaClientID = "analytics-bridge-test"
 	e.DedupMaxKeys = "100000"
-	e.ReconnectMinBackoff = "10ms"
-	e.ReconnectMaxBackoff = "500ms"
-	e.CheckpointInterval = "100ms"
-	e.LeaseSessionTimeout = "1500ms"
-	e.LogLevel = "warn"
-	e.LogFormat = "console"
 	return e
 }
 
