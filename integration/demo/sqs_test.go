@@ -39,7 +39,10 @@ func TestDemoSQSNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 		{"the stand-in queue", `upstream  Genesys Cloud -> EventBridge -> SQS queue http://127\.0\.0\.1:\d+/\S+/genesys-events \(in-process stand-in`},
 		{"the first records", `streaming: \d+ receive loops \(SQS_RECEIVERS\) long-poll the queue; \d+ records in Kafka`},
 		{"the failing deletes", `fault: SQS fails the next \d+ DeleteMessageBatch entries`},
-		{"the retried deletes", `the bridge retries those \d+ deletes in later batches \(given up so far: 0;`},
+		// A delete retried while the fault lasts may be given up (on a loaded
+		// machine its retries can all meet the fault): its message then
+		// comes back after the visibility timeout and is dropped too.
+		{"the retried deletes", `the bridge retries those \d+ deletes in later batches \(given up so far: \d+;`},
 		{"the refused deletes", `fault: SQS refuses every DeleteMessageBatch from now`},
 		{"the restart", `restart: stopping the bridge`},
 		{"the progress display", `received \d+ \(\d+/s\) · in Kafka \d+ \(\d+/s\) of \d+ emitted · deleted \d+ · queue \d+ visible, \d+ in flight`},
@@ -57,8 +60,21 @@ func TestDemoSQSNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 			t.Errorf("%s: the narration does not show the fault and the drops", pair.what)
 			continue
 		}
-		if n, _ := strconv.Atoi(f[1]); n == 0 || f[1] != d[1] {
-			t.Errorf("%s: %s injected, %s dropped", pair.what, f[1], d[1])
+		injected, _ := strconv.Atoi(f[1])
+		dropped, _ := strconv.Atoi(d[1])
+		if injected == 0 || dropped < injected || dropped > injected+givenUp(text) {
+			t.Errorf("%s: %s injected, %s dropped (%d deletes given up)", pair.what, f[1], d[1], givenUp(text))
 		}
 	}
+}
+
+// givenUp is how many deletes the narration says were given up: each such
+// message comes back and is dropped beside what a fault counted.
+func givenUp(text string) int {
+	m := regexp.MustCompile(`given up so far: (\d+);`).FindStringSubmatch(text)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }

@@ -36,7 +36,8 @@ func (st *stream) deleteLoop(ctx context.Context, closing <-chan struct{}, seed 
 				return
 			}
 		}
-		if err := st.deleteBatch(ctx, batch); err != nil {
+		retried, err := st.deleteBatch(ctx, batch)
+		if err != nil {
 			if r := classify(err, st.src.settings); r != nil {
 				st.refuse(r)
 				return
@@ -48,14 +49,23 @@ func (st *stream) deleteLoop(ctx context.Context, closing <-chan struct{}, seed 
 			}
 			continue
 		}
+		if retried > 0 {
+			// Entries the server failed are tried again after a pause, so
+			// that a burst of failures does not use up their attempts.
+			if retry.Sleep(ctx, bo.Next()) != nil {
+				return
+			}
+			continue
+		}
 		bo.Reset()
 	}
 }
 
 // deleteBatch deletes up to batchSize messages. An entry that failed on
-// the server's side is queued again; one the queue refuses (a stale or
-// invalid handle) is given up: the message comes back and is dropped.
-func (st *stream) deleteBatch(ctx context.Context, batch []pendingDelete) error {
+// the server's side is queued again (retried counts them); one the queue
+// refuses (a stale or invalid handle) is given up: the message comes back
+// and is dropped.
+func (st *stream) deleteBatch(ctx context.Context, batch []pendingDelete) (retried int, err error) {
 	entries := make([]types.DeleteMessageBatchRequestEntry, len(batch))
 	for i, d := range batch {
 		entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(d.handle)}
@@ -64,7 +74,7 @@ func (st *stream) deleteBatch(ctx context.Context, batch []pendingDelete) error 
 	defer cancel()
 	res, err := st.src.client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(st.src.queueURL), Entries: entries})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	st.src.metrics.deleted.Add(float64(len(res.Successful)))
 	var again []pendingDelete
@@ -84,5 +94,5 @@ func (st *stream) deleteBatch(ctx context.Context, batch []pendingDelete) error 
 			Msg("a committed message could not be deleted; it comes back after its visibility timeout and is dropped as a duplicate")
 	}
 	st.held.retryDeletes(again)
-	return nil
+	return len(again), nil
 }
