@@ -12,13 +12,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/eventbridge"
+	"github.com/analytics-bridge/analytics-bridge/integration/httpserve"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqsfake"
 )
@@ -44,20 +43,17 @@ func Start(t kafkatest.TB, o sqsfake.Options, attrs map[string]string) *Queue {
 		t.Fatalf("listening for the SQS stand-in: %v", err)
 	}
 	hd := newHolds()
-	fresh := newFreshConns()
-	hs := &http.Server{Handler: hd.wrap(srv), ReadHeaderTimeout: 5 * time.Second, ConnState: fresh.track}
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = hs.Serve(l)
+		_ = httpserve.Serve(ctx, l, hd.wrap(srv), func() {
+			srv.Close() // ends long polls, so that Shutdown does not wait for them
+			hd.releaseAll()
+		})
 	}()
 	t.Cleanup(func() {
-		srv.Close() // ends long polls, so that Shutdown does not wait for them
-		hd.releaseAll()
-		fresh.closeAll()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(ctx)
+		cancel()
 		<-done
 	})
 	if err := srv.CreateQueue(QueueName, attrs); err != nil {

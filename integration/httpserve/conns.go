@@ -1,4 +1,4 @@
-package sqstest
+package httpserve
 
 import (
 	"net"
