@@ -245,6 +245,7 @@ func (t *tracker) popped(it *item) {
 	if it.settled.After(t.progress.Settled) {
 		t.progress.Settled = it.settled
 	}
+	t.progress.Count++
 	if it.output != outNone {
 		end := t.end[it.output]
 		if it.offset+1 > end[int(it.partition)] {

@@ -361,3 +361,31 @@ func (lateSource) Name() string { return "test" }
 func (s lateSource) Resume(cp source.Checkpoint) (source.Stream, error) {
 	return lateStream{cp.Since, s.lateness}, nil
 }
+
+// Count is the number of the stream's Output calls the prefix holds, in
+// arrival order: writes, dropped duplicates and gap markers alike, and
+// nothing acknowledged behind a hole.
+func TestTrackerCountsTheCallsInThePrefix(t *testing.T) {
+	tr := newTestTracker(0)
+	count := func() uint64 {
+		var n uint64
+		tr.observe(func(p source.Progress) { n = p.Count })
+		return n
+	}
+	s1 := add(t, tr, at(10), "a", 0)
+	tr.duplicate(at(11), nil, 0)
+	if err := tr.acquire(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	g := tr.beginGap(at(12), 0, 1)
+	s4 := add(t, tr, at(13), "b", 0)
+	tr.complete(s4, 8, nil)
+	tr.complete(g, 7, nil)
+	if n := count(); n != 0 {
+		t.Fatalf("count %d with the first call unacknowledged, want 0", n)
+	}
+	tr.complete(s1, 6, nil)
+	if n := count(); n != 4 {
+		t.Fatalf("count %d once all four calls are acknowledged, want 4", n)
+	}
+}

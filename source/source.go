@@ -89,6 +89,12 @@ type Progress struct {
 	// Settled is the latest end of a gap in the prefix: the source declared
 	// the stream settled up to it (Gap.To); zero when none.
 	Settled time.Time
+	// Count is how many of the epoch's Output calls (Event, DeadLetter and
+	// Gap, dropped duplicates included) the prefix holds: they are the
+	// first Count the Stream made. A source whose position moves with
+	// something other than event time (a back-fill done) counts its own
+	// calls and compares.
+	Count uint64
 }
 
 // Position is a source's resume point, stored in the checkpoint.
