@@ -78,6 +78,9 @@ type Client struct {
 	started atomic.Bool
 	stats   counters
 	sockets socket.Counters // every socket's, through Options.Socket.Totals
+
+	views     views     // the keepers, for CompleteUntil
+	unhandled unhandled // frames read, not yet handed over
 }
 
 // New checks o and builds a Client; it calls nothing on the network.

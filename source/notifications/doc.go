@@ -74,7 +74,8 @@
 //
 // # Files
 //
-// client.go: Options, New, Subscribe, Status, Stats. types.go: Handler
+// client.go: Options, New, Subscribe, Status, Stats. complete.go:
+// CompleteUntil, what the client has missed nothing before. types.go: Handler
 // and what it is given. run.go: Run, the plan of topics over slots, the
 // budget. keeper.go: one slot's loop; steps.go: its steps (create,
 // subscribe, connect, hand over, replace); sockets.go: the sockets'

@@ -19,6 +19,7 @@ func (k *keeper) openGap(topic string, from time.Time, reason string) {
 		return
 	}
 	k.open[topic] = gapStart{from: from, reason: reason}
+	k.lowerFloor(from)
 }
 
 // closeGaps ends the open gaps of topics at `at`, the moment they are read

@@ -49,6 +49,7 @@ type keeper struct {
 	socks      sync.WaitGroup
 	bo         *retry.Backoff
 	reported   slotState
+	view       viewSlot // for Client.CompleteUntil
 }
 
 // handover is a socket_closing being acted on.
@@ -201,6 +202,7 @@ func (k *keeper) takeTopics() {
 
 // report tells Run the slot's state when it changed.
 func (k *keeper) report() {
+	k.publishView()
 	st := slotState{topics: len(k.want), subscribed: len(k.subscribed), connected: k.cur != nil}
 	if k.ch != nil {
 		st.channel = k.ch.ID

@@ -15,6 +15,7 @@ import (
 // has to tell the handler or the plan.
 type item struct {
 	slot     int
+	sock     *sock // the socket an event or malformed frame was read on
 	ev       *Event
 	gap      *Gap
 	mal      *Malformed
@@ -86,11 +87,13 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 func (r *run) handle(ctx context.Context, it item) error {
 	switch {
 	case it.ev != nil:
+		defer r.c.unhandled.done(it.sock)
 		return r.h.Event(ctx, it.ev)
 	case it.gap != nil:
 		r.c.stats.gaps.Add(1)
 		return r.h.Gap(ctx, *it.gap)
 	case it.mal != nil:
+		defer r.c.unhandled.done(it.sock)
 		return r.h.Malformed(ctx, *it.mal)
 	case it.state != nil:
 		r.states[it.slot] = *it.state
@@ -201,6 +204,7 @@ func (r *run) keeperOf(s int) *keeper {
 	for len(r.keepers) <= s {
 		k := newKeeper(r.c, len(r.keepers), r.inbox)
 		r.keepers = append(r.keepers, k)
+		r.c.views.add(k)
 		r.wg.Go(func() {
 			if err := k.run(r.ctx); err != nil {
 				select {

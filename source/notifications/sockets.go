@@ -45,14 +45,14 @@ func (k *keeper) start(conn *socket.Conn) *sock {
 			case socket.KindEvent:
 				key, err := keys.Key(m.TopicName, m.EventBody)
 				if err != nil {
-					return k.send(item{slot: k.slot, mal: &Malformed{Frame: m.Frame, Received: m.Received, Channel: s.channel,
+					return k.hand(s, m.Received, item{slot: k.slot, mal: &Malformed{Frame: m.Frame, Received: m.Received, Channel: s.channel,
 						Problem: "eventBody is not valid JSON: " + err.Error()}})
 				}
 				s.event.Store(m.Received.UnixNano())
-				return k.send(item{slot: k.slot, ev: &Event{Topic: m.Topic, Frame: m.Frame, EventBody: m.EventBody,
+				return k.hand(s, m.Received, item{slot: k.slot, ev: &Event{Topic: m.Topic, Frame: m.Frame, EventBody: m.EventBody,
 					EventTime: m.EventTime, Received: m.Received, DedupKey: key, Channel: s.channel}})
 			case socket.KindMalformed:
-				return k.send(item{slot: k.slot, mal: &Malformed{Frame: m.Frame, Problem: m.Problem, Received: m.Received, Channel: s.channel}})
+				return k.hand(s, m.Received, item{slot: k.slot, mal: &Malformed{Frame: m.Frame, Problem: m.Problem, Received: m.Received, Channel: s.channel}})
 			case socket.KindSystem:
 				k.log.Info().Str("channel", s.channel).Str("topic", m.Topic).Bytes("body", m.EventBody).Msg("system message")
 				return nil
@@ -62,6 +62,18 @@ func (k *keeper) start(conn *socket.Conn) *sock {
 		_ = k.tell(ctrlMsg{s: s, ended: true, err: err})
 	})
 	return s
+}
+
+// hand sends Run a frame read on s at received, tracked as not yet handed
+// over until Run has passed it to the Handler (CompleteUntil).
+func (k *keeper) hand(s *sock, received time.Time, it item) error {
+	it.sock = s
+	k.c.unhandled.add(s, received)
+	if err := k.send(it); err != nil {
+		k.c.unhandled.undo(s)
+		return err
+	}
+	return nil
 }
 
 // tell hands m to the keeper, unless it is stopping.
