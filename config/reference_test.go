@@ -80,7 +80,7 @@ func TestVariablesAreTagged(t *testing.T) {
 			t.Errorf("%s: type %q, applies %q, desc %q: all are required", v.Name, v.Type, v.Applies, v.Meaning)
 		}
 		switch v.Type {
-		case "int", "bytes", "duration", "enum", "bool", "url", "time":
+		case "int", "bytes", "duration", "enum", "bool", "url", "origin", "time":
 			if v.Range == "" {
 				t.Errorf("%s: a %s needs a range tag", v.Name, v.Type)
 			}
@@ -97,14 +97,22 @@ var contexts = map[string]func(*config.Env){
 	"OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.AnalyticsToken, e.OAuthClientID, e.OAuthClientSecret = "", "c", "s"
 	},
-	"SQS_QUEUE_URL":    sqsSource,
-	"SQS_ENDPOINT_URL": sqsSource,
-	"SQS_WAIT_TIME":    sqsSource,
-	"SQS_MAX_MESSAGES": sqsSource,
-	"SQS_RECEIVERS":    sqsSource,
-	"SQS_VALUE":        sqsSource,
-	"DEDUP_MAX_KEYS":   sqsSource,
-	"AWS_REGION":       sqsSource,
+	"SQS_QUEUE_URL":               sqsSource,
+	"SQS_ENDPOINT_URL":            sqsSource,
+	"SQS_WAIT_TIME":               sqsSource,
+	"SQS_MAX_MESSAGES":            sqsSource,
+	"SQS_RECEIVERS":               sqsSource,
+	"SQS_VALUE":                   sqsSource,
+	"DEDUP_MAX_KEYS":              sqsSource,
+	"AWS_REGION":                  sqsSource,
+	"GENESYS_API_URL":             genesysHosts,
+	"GENESYS_LOGIN_URL":           genesysHosts,
+	"GENESYS_MAX_CHANNELS":        notificationsSource,
+	"GENESYS_QUEUE_REFRESH":       notificationsSource,
+	"GENESYS_CONVERSATION_LINGER": notificationsSource,
+	"GENESYS_MAX_FOLLOWED":        notificationsSource,
+	"GENESYS_BACKFILL_POLL":       notificationsSource,
+	"GENESYS_BACKFILL_MAX_WAIT":   notificationsSource,
 	"KAFKA_SASL_OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.KafkaSASLMechanism, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = "OAUTHBEARER", "c", "s"
 	},
@@ -113,6 +121,20 @@ var contexts = map[string]func(*config.Env){
 // sqsSource selects the sqs source, whose settings are checked only then.
 func sqsSource(e *config.Env) {
 	e.Source, e.SQSQueueURL = "sqs", "https://sqs.eu-west-1.amazonaws.com/123456789012/q"
+}
+
+// notificationsSource selects the notifications source, whose settings
+// are checked only then.
+func notificationsSource(e *config.Env) {
+	e.Source, e.GenesysRegion, e.GenesysQueueIDs = "notifications", "mypurecloud.ie", "2a8a1ab4-6e2b-4d5e-9c4f-0d1c2b3a4f5e"
+	e.OAuthClientID, e.OAuthClientSecret = "c", "s"
+}
+
+// genesysHosts is the notifications source with explicit hosts instead
+// of a region.
+func genesysHosts(e *config.Env) {
+	notificationsSource(e)
+	e.GenesysRegion, e.GenesysAPIURL, e.GenesysLoginURL = "", "https://api.example.com", "https://login.example.com"
 }
 
 // TestRangesMatchValidation tries each range's bounds and one step beyond
@@ -207,6 +229,11 @@ func probes(t *testing.T, typ, r string) (accepted, rejected []string) {
 			accepted = append(accepted, scheme+"example.com:1/x")
 		}
 		rejected = []string{"ftp://example.com:1/x"}
+	case "origin": // a URL of a host alone
+		for _, scheme := range strings.Split(r, ", ") {
+			accepted = append(accepted, scheme+"example.com:1", scheme+"example.com/")
+		}
+		rejected = []string{"ftp://example.com:1", "https://example.com:1/x"}
 	case "time":
 		if r != "now or RFC 3339" {
 			t.Fatalf("range %q: the only time range is %q", r, "now or RFC 3339")

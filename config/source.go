@@ -18,6 +18,9 @@ const (
 	// SourceSQS is an Amazon SQS queue fed by an EventBridge rule (Genesys
 	// Cloud's EventBridge integration).
 	SourceSQS SourceKind = "sqs"
+	// SourceNotifications is Genesys Cloud's Notifications WebSocket, its
+	// gaps back-filled from the analytics API (GENESYS_*).
+	SourceNotifications SourceKind = "notifications"
 )
 
 // SQSValue is SQS_VALUE: what of a message body becomes the record value.
@@ -53,7 +56,7 @@ type SQS struct {
 // sourceSettings validates SOURCE and the settings of the source it names.
 // The settings of the other sources are not required.
 func (v *validator) sourceSettings(e Env, c *Config) {
-	c.Source = oneOf(v, "SOURCE", e.Source, SourceWebSocket, SourceSQS)
+	c.Source = oneOf(v, "SOURCE", e.Source, SourceWebSocket, SourceSQS, SourceNotifications)
 	c.DedupWindow = v.duration("DEDUP_WINDOW", e.DedupWindow, time.Minute)
 	maxKeys := v.intRange("DEDUP_MAX_KEYS", e.DedupMaxKeys, 1000, 1_000_000_000)
 	switch c.Source {
@@ -63,6 +66,8 @@ func (v *validator) sourceSettings(e Env, c *Config) {
 	case SourceSQS:
 		c.DedupMaxKeys = maxKeys
 		c.SQS = v.sqs(e)
+	case SourceNotifications:
+		c.Notifications = v.notifications(e)
 	}
 }
 
@@ -121,11 +126,14 @@ func RegionOfQueueURL(raw string) string {
 }
 
 // UpstreamSummary names the upstream for logs and `check`, without
-// secrets: the WebSocket URL and the kind of token, or the queue and its
-// region.
+// secrets: the WebSocket URL and the kind of token, the queue and its
+// region, or the Genesys Cloud API host and what is subscribed there.
 func (c Config) UpstreamSummary() string {
-	if c.Source == SourceSQS {
+	switch c.Source {
+	case SourceSQS:
 		return fmt.Sprintf("%s in %s", c.SQS.QueueURL, c.SQS.Region)
+	case SourceNotifications:
+		return c.Notifications.summary()
 	}
 	return fmt.Sprintf("%s, %s token", redactURL(c.AnalyticsURL), c.Token.Kind())
 }
