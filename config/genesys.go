@@ -57,6 +57,8 @@ type Notifications struct {
 	// fetched; BackfillMaxWait how long one may await it before it is
 	// written as it stands.
 	BackfillPoll, BackfillMaxWait time.Duration
+	// EventLatency widens every back-filled interval on both sides.
+	EventLatency time.Duration
 }
 
 // genesysRegions are the public domains of Genesys Cloud's regions
@@ -98,6 +100,7 @@ func (v *validator) notifications(e Env) Notifications {
 		MaxFollowed:        v.intRange("GENESYS_MAX_FOLLOWED", e.GenesysMaxFollowed, 1, genesysMaxChannels*genesysTopicsPerChannel),
 		BackfillPoll:       v.duration("GENESYS_BACKFILL_POLL", e.GenesysBackfillPoll, time.Second),
 		BackfillMaxWait:    v.duration("GENESYS_BACKFILL_MAX_WAIT", e.GenesysBackfillMaxWait, time.Minute),
+		EventLatency:       v.duration("GENESYS_EVENT_LATENCY", e.GenesysEventLatency, 0),
 	}
 	v.genesysHosts(e, &n)
 	v.genesysCredentials(e, n)

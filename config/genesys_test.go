@@ -39,7 +39,7 @@ func TestNotificationsSource(t *testing.T) {
 		QueueIDs:    []string{queueA, queueB},
 		DetailTypes: []string{"customer.start", "customer.end", "acd.start", "acd.end", "user.start", "user.end", "acw"},
 		MaxChannels: 20, QueueRefresh: 5 * time.Minute, ConversationLinger: 5 * time.Minute, MaxFollowed: 2500,
-		BackfillPoll: time.Minute, BackfillMaxWait: 24 * time.Hour,
+		BackfillPoll: time.Minute, BackfillMaxWait: 24 * time.Hour, EventLatency: 30 * time.Second,
 	}
 	if !reflect.DeepEqual(cfg.Notifications, want) {
 		t.Errorf("Notifications = %+v\nwant            %+v", cfg.Notifications, want)

@@ -112,6 +112,7 @@ var contexts = map[string]func(*config.Env){
 	"GENESYS_CONVERSATION_LINGER": notificationsSource,
 	"GENESYS_MAX_FOLLOWED":        notificationsSource,
 	"GENESYS_BACKFILL_POLL":       notificationsSource,
+	"GENESYS_EVENT_LATENCY":       notificationsSource,
 	"GENESYS_BACKFILL_MAX_WAIT":   notificationsSource,
 	"KAFKA_SASL_OAUTH_TOKEN_URL": func(e *config.Env) {
 		e.KafkaSASLMechanism, e.KafkaOAuthClientID, e.KafkaOAuthClientSecret = "OAUTHBEARER", "c", "s"
