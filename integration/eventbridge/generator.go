@@ -29,6 +29,10 @@ type Options struct {
 	// Queues, when set, are the queues calls go through, one drawn per call;
 	// the call's division is its queue's (default: new ids for every call).
 	Queues []QueueRef
+	// Pace scales the phases of a call (IVR, queue wait, alerting, talk,
+	// after-call work): 0.05 makes calls of seconds instead of minutes, for
+	// tests on the wall clock. Zero or negative: 1.
+	Pace float64
 }
 
 // QueueRef is a routing queue and the division it belongs to.
@@ -95,6 +99,15 @@ func (g *Generator) digits(n int) string {
 	return string(b)
 }
 
+// span draws the length of a call's phase, scaled by Options.Pace.
+func (g *Generator) span(lo, hi time.Duration) time.Duration {
+	d := g.ms(lo, hi)
+	if p := g.opts.Pace; p > 0 && p != 1 {
+		d = max(time.Duration(float64(d)*p).Truncate(time.Millisecond), time.Millisecond)
+	}
+	return d
+}
+
 func (g *Generator) ms(lo, hi time.Duration) time.Duration {
 	return (lo + time.Duration(g.rng.Int64N(int64(hi-lo)))).Truncate(time.Millisecond)
 }
@@ -156,10 +169,10 @@ func (g *Generator) Call(start time.Time) Call {
 	t := start
 	c.Start = t
 	out := []Event{g.event(conv, "customer.start", t, customerStart{in(t, customer, custSess), voice, division})}
-	t = t.Add(g.ms(time.Second, 20*time.Second)) // IVR
+	t = t.Add(g.span(time.Second, 20*time.Second)) // IVR
 	c.Queued = t
 	out = append(out, g.event(conv, "acd.start", t, acdStart{in(t, acd, acdSess), voice, queue, division, 0, []string{}}))
-	wait := g.ms(2*time.Second, 90*time.Second)
+	wait := g.span(2*time.Second, 90*time.Second)
 	t = t.Add(wait)
 	c.QueueEnd = t
 	if g.rng.Float64() < g.opts.AbandonRate {
@@ -172,11 +185,11 @@ func (g *Generator) Call(start time.Time) Call {
 	}
 	out = append(out, g.event(conv, "acd.end", t, acdEnd{in(t, acd, acdSess), "TRANSFER", voice, queue, division,
 		"ANSWERED", user, []string{"STANDARD"}, "STANDARD", 0, wait.Milliseconds()}))
-	alerting := g.ms(time.Second, 8*time.Second)
+	alerting := g.span(time.Second, 8*time.Second)
 	out = append(out, g.event(conv, "user.start", t, userStart{in(t, agent, agentSess), voice, user, division, queue}))
 	answered := t.Add(alerting)
 	c.Answered = answered
-	talk := g.ms(30*time.Second, 10*time.Minute)
+	talk := g.span(30*time.Second, 10*time.Minute)
 	t = answered.Add(talk)
 	// the customer hangs up: their end comes first, the agent's a moment later
 	c.CustomerEnd = t
@@ -185,7 +198,7 @@ func (g *Generator) Call(start time.Time) Call {
 	c.AgentEnd = t
 	out = append(out, g.event(conv, "user.end", t, userEnd{in(t, agent, agentSess), "PEER", voice, user, division, queue,
 		talk.Milliseconds(), 0, alerting.Milliseconds()}))
-	acw := g.ms(5*time.Second, 2*time.Minute)
+	acw := g.span(5*time.Second, 2*time.Minute)
 	t = t.Add(acw)
 	c.WrapupEnd, c.WrapupCode, c.WrapupNotes = t, g.uuid(), "customer asked about an invoice"
 	c.Events = append(out, g.event(conv, "acw", t, afterCallWork{in(t, agent, agentSess), voice, user, queue,

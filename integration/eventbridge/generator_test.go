@@ -219,3 +219,19 @@ func TestLedgerCheck(t *testing.T) {
 		})
 	}
 }
+
+// Pace scales every phase of a call, and nothing else of it.
+func TestGeneratorPaceScalesCalls(t *testing.T) {
+	length := func(pace float64) (total time.Duration) {
+		g := New(Options{Seed: 9, Pace: pace, AbandonRate: -1})
+		for range 20 {
+			c := g.Call(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+			total += c.End().Sub(c.Start)
+		}
+		return total
+	}
+	full, fast := length(0), length(0.05)
+	if fast <= 0 || fast*10 > full {
+		t.Fatalf("20 calls last %s at pace 0.05 and %s at pace 1: want about a twentieth", fast, full)
+	}
+}

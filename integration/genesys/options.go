@@ -77,6 +77,9 @@ type Options struct {
 	// AbandonRate is the share of calls abandoned in queue (0.2; negative:
 	// none).
 	AbandonRate float64
+	// CallPace scales the phases of every call (eventbridge.Options.Pace):
+	// 0.05 makes calls of seconds, for tests on the wall clock (1).
+	CallPace float64
 	// IndexLag is the most a conversation takes, after it starts, to show
 	// in details queries; each draws its own lag up to it (0: at once).
 	IndexLag time.Duration

@@ -80,7 +80,7 @@ func New(o Options) (*Server, error) {
 	for i, q := range s.queues {
 		refs[i] = eventbridge.QueueRef{ID: q.ID, DivisionID: q.Division.ID}
 	}
-	s.gen = eventbridge.New(eventbridge.Options{Seed: o.Seed, OrgID: s.orgID, AbandonRate: o.AbandonRate, Queues: refs})
+	s.gen = eventbridge.New(eventbridge.Options{Seed: o.Seed, OrgID: s.orgID, AbandonRate: o.AbandonRate, Queues: refs, Pace: o.CallPace})
 	s.world = newWorld()
 	if o.ConversationEvery > 0 {
 		s.scheduleLocked(item{at: s.clock.Now(), kind: itemGenerate})

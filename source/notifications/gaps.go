@@ -57,7 +57,11 @@ func (k *keeper) closeGaps(topics []string, at time.Time) error {
 		ts := groups[kk]
 		slices.Sort(ts)
 		g := &Gap{From: kk.from, To: to, Topics: ts, Reason: kk.reason}
-		k.log.Warn().Time("from", g.From).Time("to", g.To).Int("topics", len(ts)).Str("reason", g.Reason).Msg("gap: events of these topics may have been missed")
+		ev := k.log.Warn()
+		if kk.reason == reasonLate {
+			ev = k.log.Debug() // every topic discovered after its object appeared: routine
+		}
+		ev.Time("from", g.From).Time("to", g.To).Int("topics", len(ts)).Str("reason", g.Reason).Msg("gap: events of these topics may have been missed")
 		if err := k.send(item{slot: k.slot, gap: g}); err != nil {
 			return err
 		}

@@ -76,6 +76,9 @@ func (k *keeper) set(topics map[string]time.Time) {
 	}
 }
 
+// reasonLate is the gap of topics subscribed later than wanted.
+const reasonLate = "subscribed later than wanted"
+
 // errAgain: the channel was replaced; bring the new one up at once.
 var errAgain = errors.New("channel replaced")
 
@@ -191,7 +194,7 @@ func (k *keeper) takeTopics() {
 		}
 		k.want[t] = since
 		if !since.IsZero() {
-			k.openGap(t, since, "subscribed later than wanted")
+			k.openGap(t, since, reasonLate)
 			if k.subscribed[t] && k.cur != nil {
 				reading = append(reading, t) // wanted again before its PUT: read all along, but since when is not known
 			}
