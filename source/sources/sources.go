@@ -3,11 +3,20 @@
 package sources
 
 import (
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/source"
+	"github.com/analytics-bridge/analytics-bridge/source/notifications"
+	"github.com/analytics-bridge/analytics-bridge/source/notifications/api"
+	"github.com/analytics-bridge/analytics-bridge/source/notifications/backfill"
+	"github.com/analytics-bridge/analytics-bridge/source/notifications/discovery"
+	"github.com/analytics-bridge/analytics-bridge/source/notifications/feed"
 	"github.com/analytics-bridge/analytics-bridge/source/sqs"
 	"github.com/analytics-bridge/analytics-bridge/source/websocket"
 )
@@ -15,17 +24,63 @@ import (
 // New builds the configured source, registering its metrics on reg (nil:
 // not exported). It checks nothing on the network.
 func New(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (source.Source, error) {
-	if cfg.Source == config.SourceSQS {
+	switch cfg.Source {
+	case config.SourceSQS:
 		return sqs.New(sqs.Options{Config: cfg, Logger: log, Registry: reg})
+	case config.SourceNotifications:
+		o, err := NotificationsOptions(cfg)
+		if err != nil {
+			return nil, err
+		}
+		o.Logger, o.Registry = log, reg
+		return feed.New(o)
 	}
 	return websocket.New(websocket.Options{Config: cfg, Logger: log, Registry: reg})
+}
+
+// NotificationsOptions are the notifications source's options from the
+// configuration (the demo and the tests start from them). It reads
+// OAUTH_CLIENT_SECRET_FILE.
+func NotificationsOptions(cfg config.Config) (feed.Options, error) {
+	n := cfg.Notifications
+	secret := n.ClientSecret
+	if n.ClientSecretFile != "" {
+		b, err := os.ReadFile(n.ClientSecretFile)
+		if err != nil {
+			return feed.Options{}, fmt.Errorf("OAUTH_CLIENT_SECRET_FILE: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	return feed.Options{
+		API: api.Options{LoginURL: n.LoginURL, APIURL: n.APIURL, ClientID: n.ClientID, ClientSecret: secret},
+		Channels: notifications.Options{MaxChannels: n.MaxChannels,
+			MinBackoff: cfg.ReconnectMinBackoff, MaxBackoff: cfg.ReconnectMaxBackoff},
+		Discovery: discovery.Options{Templates: n.Topics, QueueIDs: n.QueueIDs, AllQueues: n.AllQueues,
+			Refresh: n.QueueRefresh, DetailTypes: n.DetailTypes, Linger: n.ConversationLinger, MaxFollowed: n.MaxFollowed},
+		Backfill:       backfill.Options{QueueIDs: queuesFiltered(n)},
+		PendingPoll:    n.BackfillPoll,
+		PendingMaxWait: n.BackfillMaxWait,
+		Latency:        n.EventLatency,
+	}, nil
 }
 
 // Kind is the kind of source the configuration names, as checkpoints
 // record it.
 func Kind(cfg config.Config) string {
-	if cfg.Source == config.SourceSQS {
+	switch cfg.Source {
+	case config.SourceSQS:
 		return sqs.Name
+	case config.SourceNotifications:
+		return feed.Name
 	}
 	return websocket.Name
+}
+
+// queuesFiltered are the queues a gap's back-fill asks about: the listed
+// ones; with all, none (every conversation the client may see).
+func queuesFiltered(n config.Notifications) []string {
+	if n.AllQueues {
+		return nil
+	}
+	return n.QueueIDs
 }
