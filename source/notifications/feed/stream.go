@@ -29,10 +29,11 @@ type stream struct {
 	client *notifications.Client
 	disc   *discovery.Discovery
 
-	sendMu  sync.Mutex
-	out     source.Output
-	count   atomic.Uint64        // Output calls that returned nil
-	emitted map[string]time.Time // conversation-detail dedup keys written this epoch, under sendMu
+	sendMu     sync.Mutex
+	out        source.Output
+	count      atomic.Uint64        // Output calls that returned nil
+	emitted    map[string]time.Time // conversation-detail dedup keys written this epoch (-> when), under sendMu
+	emittedCap int                  // when emitted reaches it, the old keys go (forgetEmitted)
 
 	connected atomic.Bool // the client reported every channel connected at least once
 	status    chan bool   // the client's latest connected state, for the status loop
@@ -52,7 +53,7 @@ func newStream(s *Source, led *ledger, start time.Time) (*stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifications source: %w", err)
 	}
-	return &stream{src: s, led: led, start: start, client: client, disc: disc, emitted: map[string]time.Time{},
+	return &stream{src: s, led: led, start: start, client: client, disc: disc, emitted: map[string]time.Time{}, emittedCap: 1 << 16,
 		status: make(chan bool, 1), gapAdded: make(chan struct{}, 1)}, nil
 }
 
@@ -133,8 +134,29 @@ func (st *stream) sendDetail(ctx context.Context, ev *source.Event) (uint64, err
 		return st.count.Load(), err
 	}
 	st.emitted[ev.DedupKey] = ev.Arrived
+	if len(st.emitted) >= st.emittedCap {
+		st.forgetEmitted(ev.Arrived)
+	}
 	st.src.metrics.details.WithLabelValues(headerValue(ev, HeaderBackfill)).Inc()
 	return st.count.Add(1), nil
+}
+
+// emittedFor is how long a written conversation-detail key is remembered:
+// a conversation fetched again later than that (by a gap it was active in)
+// has been over for longer than any conversation lasts.
+const emittedFor = 48 * time.Hour
+
+// forgetEmitted drops the keys written before now less emittedFor, and
+// doubles the cap when that frees less than half of it. sendMu held.
+func (st *stream) forgetEmitted(now time.Time) {
+	for k, at := range st.emitted {
+		if now.Sub(at) > emittedFor {
+			delete(st.emitted, k)
+		}
+	}
+	if len(st.emitted) > st.emittedCap/2 {
+		st.emittedCap *= 2
+	}
 }
 
 func (st *stream) sendDeadLetter(ctx context.Context, dl *source.DeadLetter) error {
