@@ -3,10 +3,6 @@
 package sources
 
 import (
-	"fmt"
-	"os"
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -28,10 +24,7 @@ func New(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (sour
 	case config.SourceSQS:
 		return sqs.New(sqs.Options{Config: cfg, Logger: log, Registry: reg})
 	case config.SourceNotifications:
-		o, err := NotificationsOptions(cfg)
-		if err != nil {
-			return nil, err
-		}
+		o := NotificationsOptions(cfg)
 		o.Logger, o.Registry = log, reg
 		return feed.New(o)
 	}
@@ -39,20 +32,12 @@ func New(cfg config.Config, log zerolog.Logger, reg prometheus.Registerer) (sour
 }
 
 // NotificationsOptions are the notifications source's options from the
-// configuration (the demo and the tests start from them). It reads
-// OAUTH_CLIENT_SECRET_FILE.
-func NotificationsOptions(cfg config.Config) (feed.Options, error) {
+// configuration (the demo and the tests start from them).
+func NotificationsOptions(cfg config.Config) feed.Options {
 	n := cfg.Notifications
-	secret := n.ClientSecret
-	if n.ClientSecretFile != "" {
-		b, err := os.ReadFile(n.ClientSecretFile)
-		if err != nil {
-			return feed.Options{}, fmt.Errorf("OAUTH_CLIENT_SECRET_FILE: %w", err)
-		}
-		secret = strings.TrimSpace(string(b))
-	}
 	return feed.Options{
-		API: api.Options{LoginURL: n.LoginURL, APIURL: n.APIURL, ClientID: n.ClientID, ClientSecret: secret},
+		API: api.Options{LoginURL: n.LoginURL, APIURL: n.APIURL, ClientID: n.ClientID, ClientSecret: n.ClientSecret,
+			ClientSecretFile: n.ClientSecretFile},
 		Channels: notifications.Options{MaxChannels: n.MaxChannels,
 			MinBackoff: cfg.ReconnectMinBackoff, MaxBackoff: cfg.ReconnectMaxBackoff},
 		Discovery: discovery.Options{Templates: n.Topics, QueueIDs: n.QueueIDs, AllQueues: n.AllQueues,
@@ -61,7 +46,7 @@ func NotificationsOptions(cfg config.Config) (feed.Options, error) {
 		PendingPoll:    n.BackfillPoll,
 		PendingMaxWait: n.BackfillMaxWait,
 		Latency:        n.EventLatency,
-	}, nil
+	}
 }
 
 // Kind is the kind of source the configuration names, as checkpoints

@@ -47,8 +47,9 @@ type Options struct {
 	// https://api.<region>.
 	LoginURL, APIURL string
 	// ClientID and ClientSecret are the OAuth client's credentials
-	// (client credentials grant).
-	ClientID, ClientSecret string
+	// (client credentials grant). ClientSecretFile, when set, holds the
+	// secret instead, read again before each new token.
+	ClientID, ClientSecret, ClientSecretFile string
 	// HTTPClient reaches both hosts (default: one with a 30 s timeout).
 	HTTPClient *http.Client
 	// Clock is what every wait is measured on (default clock.Real).
@@ -103,7 +104,7 @@ func New(o Options) (*Client, error) {
 			return nil, fmt.Errorf("genesys API client: %s %q: want an absolute URL such as https://api.mypurecloud.com", u.name, u.v)
 		}
 	}
-	if o.ClientID == "" || o.ClientSecret == "" {
+	if o.ClientID == "" || o.ClientSecret == "" && o.ClientSecretFile == "" {
 		return nil, errors.New("genesys API client: the OAuth client id and secret are required")
 	}
 	if o.HTTPClient == nil {
@@ -128,7 +129,7 @@ func New(o Options) (*Client, error) {
 		o.MaxBackoff = max(30*time.Second, o.MinBackoff)
 	}
 	o.LoginURL, o.APIURL = strings.TrimRight(o.LoginURL, "/"), strings.TrimRight(o.APIURL, "/")
-	return &Client{opts: o, http: o.HTTPClient, tokens: newTokens(o.LoginURL, o.ClientID, o.ClientSecret, o.HTTPClient)}, nil
+	return &Client{opts: o, http: o.HTTPClient, tokens: newTokens(o.LoginURL, o.ClientID, o.ClientSecret, o.ClientSecretFile, o.HTTPClient)}, nil
 }
 
 // HTTPClient is the client's transport, for the channel sockets to share.
