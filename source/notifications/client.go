@@ -51,6 +51,11 @@ type Options struct {
 	// DrainFor is how long the old socket of a handover is read before
 	// the client closes it, if the platform has not (2 min).
 	DrainFor time.Duration
+	// SubscribeEvery is the least time between two subscription PUTs that
+	// change a connected channel's topics: changes in between are sent
+	// together, so that conversations discovered one after another cost
+	// one request a period, not one each (1 s; negative: no pacing).
+	SubscribeEvery time.Duration
 	// MinBackoff and MaxBackoff bound the wait between failed attempts to
 	// bring a channel up (1 s, 60 s).
 	MinBackoff, MaxBackoff time.Duration
@@ -109,6 +114,9 @@ func New(o Options) (*Client, error) {
 	def(&o.RenewBefore, time.Hour)
 	def(&o.HandoverWithin, 30*time.Second)
 	def(&o.DrainFor, 2*time.Minute)
+	if o.SubscribeEvery == 0 {
+		o.SubscribeEvery = time.Second
+	}
 	def(&o.MinBackoff, time.Second)
 	def(&o.MaxBackoff, time.Minute)
 	if o.RenewBefore >= o.ChannelLifetime {

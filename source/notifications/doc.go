@@ -27,6 +27,9 @@
 //     permissions, dropped from the wanted set and counted in
 //     Budget.Rejected. Then connect the socket at connectUri, without an
 //     Authorization header.
+//     Later changes of a connected channel's topics are PUT at most once
+//     a SubscribeEvery (1 s), together: conversations discovered one after
+//     another cost one request a period.
 //  2. Watch the socket (package socket): a socket silent for QuietAfter is
 //     pinged ({"message":"ping"}); unanswered for PongTimeout, it is
 //     replaced by a new socket on the same channel.

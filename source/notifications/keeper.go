@@ -40,6 +40,8 @@ type keeper struct {
 	subscribed map[string]bool
 	renewAt    time.Time
 	renewDue   bool
+	putAt      time.Time // the last subscription PUT
+	putDue     time.Time // a paced change of topics is due then; zero: none
 	cur        *sock
 	draining   map[*sock]time.Time // old sockets of a handover -> when the client closes them
 	handover   *handover
@@ -144,6 +146,7 @@ func (k *keeper) deadline(retryAt time.Time) time.Time {
 	if k.ch != nil && len(k.subscribed) > 0 {
 		earlier(k.renewAt)
 	}
+	earlier(k.putDue)
 	for _, t := range k.draining {
 		earlier(t)
 	}

@@ -71,6 +71,9 @@ func newRig(t *testing.T, cfg config) *rig {
 	}
 	o := cfg.opts
 	o.API, o.Logger = a, zerolog.New(r.logs)
+	if o.SubscribeEvery == 0 {
+		o.SubscribeEvery = -1 // the manual clock stands still: pacing is tested on its own
+	}
 	c, err := notifications.New(o)
 	if err != nil {
 		t.Fatal(err)

@@ -42,8 +42,11 @@ func (k *keeper) step(ctx context.Context) error {
 		k.renewAt = expires.Add(-k.c.opts.RenewBefore)
 		k.log.Info().Str("channel", ch.ID).Time("expires", expires).Msg("channel created")
 	}
+	k.putDue = time.Time{}
 	if !sameSet(k.subscribed, k.want) || k.renewDue {
-		if err := k.subscribe(ctx); err != nil {
+		if next := k.putAt.Add(k.c.opts.SubscribeEvery); k.c.opts.SubscribeEvery > 0 && !k.renewDue && k.cur != nil && now.Before(next) {
+			k.putDue = next // paced: what changes until then goes in the same PUT
+		} else if err := k.subscribe(ctx); err != nil {
 			return err
 		}
 	}
@@ -73,7 +76,7 @@ func (k *keeper) subscribe(ctx context.Context) error {
 		return fmt.Errorf("subscribing %d topics on channel %s: %w", len(topics), k.ch.ID, err)
 	}
 	at := k.c.clock.Now()
-	k.aliveAt = at
+	k.aliveAt, k.putAt = at, at
 	k.c.stats.subscriptions.Add(1)
 	if renewal {
 		k.c.stats.renewals.Add(1)
