@@ -92,8 +92,10 @@ func (st *stream) fillGaps(ctx context.Context) error {
 	}
 }
 
-// fillPending fetches, every PendingPoll, the conversations awaited by id:
-// each that has ended is written; one unended past PendingMaxWait is
+// fillPending fetches, every PendingPoll, the conversations awaited by id
+// that are due (discovery saw them end, or their backoff passed): each
+// that has ended is written; one not ended yet waits twice as long as
+// before (up to maxPollBackoff polls); one unended past PendingMaxWait is
 // written as it stands; one the API never knew by then is given up, loudly.
 func (st *stream) fillPending(ctx context.Context) error {
 	o := st.src.opts
@@ -107,7 +109,7 @@ func (st *stream) fillPending(ctx context.Context) error {
 		case <-due:
 		}
 		stop()
-		list := st.led.pendingList()
+		list := st.led.duePending(clk.Now())
 		if len(list) == 0 {
 			continue
 		}
@@ -145,6 +147,8 @@ func (st *stream) settlePending(ctx context.Context, list []pending, convs []bac
 		c, ok := found[p.ID]
 		overdue := now.Sub(p.Added) > st.src.opts.PendingMaxWait
 		switch {
+		case !overdue && (!ok || c.End.IsZero()):
+			st.led.notYet(p.ID, now, st.src.opts.PendingPoll)
 		case ok && !c.End.IsZero():
 			n, err := st.sendDetail(ctx, detailRecord(c, whyFollowed, now))
 			if err != nil {

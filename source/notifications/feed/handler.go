@@ -24,6 +24,9 @@ func (h handler) Event(ctx context.Context, ev *notifications.Event) error {
 		if s.New && len(st.src.opts.Discovery.DetailTypes) > 0 {
 			st.led.want(s.ConversationID, ev.Received)
 		}
+		if s.Ended {
+			st.led.ended(s.ConversationID, ev.Received)
+		}
 	}
 	_, err := st.send(ctx, liveEvent(ev, conversation))
 	return err

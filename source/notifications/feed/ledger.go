@@ -40,7 +40,15 @@ type gap struct {
 type pending struct {
 	ID    string
 	Added time.Time // when it was wanted (after a restart: the restart); GENESYS_BACKFILL_MAX_WAIT runs from here
+	// Due is when it is next fetched; Misses how many fetches found it
+	// not ended (each doubles the wait, up to maxPollBackoff polls).
+	Due    time.Time
+	Misses int
 }
+
+// maxPollBackoff bounds the wait between two fetches of a conversation
+// found not ended, in GENESYS_BACKFILL_POLL periods.
+const maxPollBackoff = 16
 
 // parseState reads a checkpoint's State; empty is the zero state.
 func parseState(raw json.RawMessage) (state, error) {
@@ -104,7 +112,7 @@ func newLedger(s state, now time.Time) *ledger {
 		l.work.gaps[g.ID], l.durable.gaps[g.ID] = g, g
 	}
 	for _, id := range s.Pending {
-		p := pending{ID: id, Added: now}
+		p := pending{ID: id, Added: now, Due: now}
 		if !s.PendingFrom.IsZero() {
 			p.Added = s.PendingFrom // keys kept from then on are found by the next scan
 		}
@@ -131,9 +139,31 @@ func (l *ledger) want(id string, now time.Time) bool {
 	if _, ok := l.work.pending[id]; ok {
 		return false
 	}
-	p := pending{ID: id, Added: now.UTC()}
+	p := pending{ID: id, Added: now.UTC(), Due: now.UTC()}
 	l.work.pending[id], l.durable.pending[id] = p, p
 	return true
+}
+
+// ended makes an awaited conversation due at once: discovery saw it end.
+func (l *ledger) ended(id string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.work.pending[id]; ok {
+		p.Due, p.Misses = now, 0
+		l.work.pending[id] = p
+	}
+}
+
+// notYet records a fetch that found the conversation not ended (or not
+// at all): it is due again after poll, doubled for each such fetch.
+func (l *ledger) notYet(id string, now time.Time, poll time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.work.pending[id]; ok {
+		p.Misses++
+		p.Due = now.Add(poll * time.Duration(min(1<<min(p.Misses-1, 5), maxPollBackoff)))
+		l.work.pending[id] = p
+	}
 }
 
 // gapsToFill returns the gaps still to fetch, oldest first.
@@ -148,13 +178,15 @@ func (l *ledger) gapsToFill() []gap {
 	return out
 }
 
-// pendingList returns the conversations still awaited.
-func (l *ledger) pendingList() []pending {
+// duePending returns the conversations awaited that are due by now.
+func (l *ledger) duePending(now time.Time) []pending {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]pending, 0, len(l.work.pending))
+	var out []pending
 	for _, p := range l.work.pending {
-		out = append(out, p)
+		if !p.Due.After(now) {
+			out = append(out, p)
+		}
 	}
 	slices.SortFunc(out, func(a, b pending) int { return a.Added.Compare(b.Added) })
 	return out

@@ -93,3 +93,36 @@ func TestLedgerStateRoundTrip(t *testing.T) {
 		t.Error("an unreadable state was read")
 	}
 }
+
+// An awaited conversation found not ended waits twice as long each time,
+// up to maxPollBackoff polls; seen ending, it is due at once.
+func TestLedgerPendingBackoff(t *testing.T) {
+	l := newLedger(state{Live: at(0)}, at(0))
+	l.want("c", at(0))
+	poll := time.Minute
+	now := at(0)
+	var waits []time.Duration
+	for range 7 {
+		due := l.duePending(now)
+		if len(due) != 1 {
+			t.Fatalf("at %v: %d due, want the one", now, len(due))
+		}
+		l.notYet("c", now, poll)
+		next := l.work.pending["c"].Due
+		if len(l.duePending(next.Add(-time.Nanosecond))) != 0 {
+			t.Fatalf("due before its time %v", next)
+		}
+		waits = append(waits, next.Sub(now))
+		now = next
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 16, 16}
+	for i := range want {
+		if waits[i] != want[i]*poll {
+			t.Fatalf("waits %v, want %v polls", waits, want)
+		}
+	}
+	l.ended("c", now.Add(time.Second))
+	if len(l.duePending(now.Add(time.Second))) != 1 {
+		t.Error("a conversation seen ending is not due at once")
+	}
+}
