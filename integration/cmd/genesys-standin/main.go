@@ -8,9 +8,13 @@
 // It prints the bridge's settings for it as shell exports (SOURCE,
 // GENESYS_API_URL, GENESYS_LOGIN_URL, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET,
 // GENESYS_QUEUE_IDS=all), everything else as comments, then serves on the
-// wall clock until SIGINT or SIGTERM. To run the bridge against it:
+// wall clock until SIGINT or SIGTERM. To run the bridge against it, in one
+// shell:
 //
-//	go run ./integration/cmd/genesys-standin > standin.env &
+//	go run ./integration/cmd/genesys-standin | tee standin.env
+//
+// and, once it printed them, in another:
+//
 //	eval "$(cat standin.env)"; export KAFKA_BROKERS=localhost:9092
 //	go run . check --connect && go run .
 //
