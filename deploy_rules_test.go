@@ -15,7 +15,8 @@ import (
 )
 
 // registryFamilies gathers what the binary's registry exports, built as
-// serve builds it: once with each source (SOURCE=websocket, SOURCE=sqs),
+// serve builds it: once with each source (SOURCE=websocket, SOURCE=sqs,
+// SOURCE=notifications),
 // since each source registers metrics of its own beside the core's.
 func registryFamilies(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
@@ -35,9 +36,13 @@ func registries(t *testing.T) (map[string]*dto.MetricFamily, map[string]bool) {
 	sqsEnv.Source, sqsEnv.KafkaBrokers = "sqs", "127.0.0.1:1"
 	sqsEnv.SQSQueueURL = "https://sqs.eu-west-1.amazonaws.com/123456789012/genesys-events"
 	sqsEnv.DedupMaxKeys = "1000" // the table is taken at start: keep the test's small
+	notificationsEnv := config.Defaults()
+	notificationsEnv.Source, notificationsEnv.KafkaBrokers = "notifications", "127.0.0.1:1"
+	notificationsEnv.GenesysAPIURL, notificationsEnv.GenesysLoginURL = "http://127.0.0.1:1", "http://127.0.0.1:1"
+	notificationsEnv.OAuthClientID, notificationsEnv.OAuthClientSecret, notificationsEnv.GenesysQueueIDs = "id", "secret", "all"
 	families := map[string]*dto.MetricFamily{}
 	names := map[string]bool{}
-	for _, env := range []config.Env{websocketEnv, sqsEnv} {
+	for _, env := range []config.Env{websocketEnv, sqsEnv, notificationsEnv} {
 		cfg, err := env.Validate()
 		if err != nil {
 			t.Fatal(err)

@@ -58,13 +58,17 @@
 //     every detail event of the conversation has happened.
 //   - Details jobs see conversations as they were at dataAvailabilityDate
 //     (now minus DataLakeLag) when submitted.
+//   - GET /api/v2/notifications/availabletopics lists the topics the
+//     stand-in serves, as templates with {id}, each on transport All
+//     (whether the real platform offers the detail topics over the
+//     WebSocket is open: that answer is what a client should read).
 //
 // # Files
 //
 //   - options.go: Options, defaults, validation. server.go: lifecycle,
 //     hosts, request tracking. routes.go: the routes of each host.
-//   - oauth.go: tokens. channels.go, topics.go, subscriptions.go: the
-//     Notifications REST API. socket.go: one socket's reader and writer.
+//   - oauth.go: tokens. channels.go, topics.go, subscriptions.go,
+//     availabletopics.go: the Notifications REST API. socket.go: one socket's reader and writer.
 //     messages.go: what a socket carries.
 //   - schedule.go, pump.go: the timed actions and the goroutine that runs
 //     them. world.go: conversations and publication. snapshots.go,

@@ -3,7 +3,9 @@ package genesys
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -94,20 +96,31 @@ type queueListing struct {
 	PreviousURI string  `json:"previousUri,omitempty"`
 }
 
-// listQueues serves GET /api/v2/routing/queues?pageSize&pageNumber (pages
-// of 25 by default, 500 at most, numbered from 1).
+// listQueues serves GET /api/v2/routing/queues?pageSize&pageNumber&id
+// (pages of 25 by default, 500 at most, numbered from 1). id, repeated or
+// comma-separated, keeps only the queues it names; an id that names none
+// is left out of the answer, not refused.
 func (s *Server) listQueues(w http.ResponseWriter, r *http.Request) {
 	size, number, ok := pageParams(w, r, 25, 500)
 	if !ok {
 		return
 	}
-	total := len(s.queues)
+	queues := s.queues // never changes after New
+	if ids := splitValues(r.URL.Query()["id"]); len(ids) > 0 {
+		queues = nil
+		for _, q := range s.queues {
+			if slices.Contains(ids, q.ID) {
+				queues = append(queues, q)
+			}
+		}
+	}
+	total := len(queues)
 	pages := (total + size - 1) / size
 	from, to := min((number-1)*size, total), min(number*size, total)
 	uri := func(n int) string {
 		return fmt.Sprintf("/api/v2/routing/queues?pageSize=%d&pageNumber=%d", size, n)
 	}
-	l := queueListing{Entities: append([]queue{}, s.queues[from:to]...), PageSize: size, PageNumber: number,
+	l := queueListing{Entities: append([]queue{}, queues[from:to]...), PageSize: size, PageNumber: number,
 		Total: total, PageCount: pages, FirstURI: uri(1), SelfURI: uri(number), LastURI: uri(max(pages, 1))}
 	if number < pages {
 		l.NextURI = uri(number + 1)
@@ -139,4 +152,18 @@ func pageParams(w http.ResponseWriter, r *http.Request, def, most int) (size, nu
 		*p.v = n
 	}
 	return size, number, true
+}
+
+// splitValues are a query parameter's values, repeated or comma-separated
+// (the SDKs send a list either way), without empty ones.
+func splitValues(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }

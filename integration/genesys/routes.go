@@ -46,6 +46,7 @@ func (s *Server) apiMux() http.Handler {
 	auth("PUT "+channelsPath+"/{id}/subscriptions", s.putSubscriptions)
 	auth("POST "+channelsPath+"/{id}/subscriptions", s.postSubscriptions)
 	auth("DELETE "+channelsPath+"/{id}/subscriptions", s.deleteSubscriptions)
+	auth("GET "+availableTopicsPath, s.listAvailableTopics)
 
 	perm("GET "+queuesPath, PermQueueView, s.listQueues)
 

@@ -19,6 +19,10 @@ func sdkModels() map[string]map[string]string {
 		"ChannelEntityListing: entities:Channel",
 		"ChannelTopic: id state rejectionReason missingPermissions selfUri",
 		"ChannelTopicEntityListing: entities:ChannelTopic",
+		"AvailableTopic: description id permissionDetails requiresPermissions requiresDivisionPermissions " +
+			"requiresAnyValidator enforced visibility schema requiresCurrentUser requiresCurrentUserOrPermission " +
+			"transports publicApiTemplateUriPaths topicParameters",
+		"AvailableTopicEntityListing: entities:AvailableTopic",
 		"ErrorBody: message code status entityId entityName messageWithParams messageParams contextId details errors limit",
 		"Division: id name selfUri",
 		"AcwSettings: wrapupPrompt timeoutMs",

@@ -30,17 +30,15 @@ func QueueConversationsTopic(queueID string) string {
 // maxCombinedTopic bounds a combined topic "prefix?a&b": it must be shorter.
 const maxCombinedTopic = 200
 
+// detailEventTypes are the tails of the conversation detail event topics
+// (notificationMappings.json, platform-client-sdk-go 188.0.0).
+var detailEventTypes = []string{"acd.start", "acd.end", "acw", "attributes", "contact", "customer.start", "customer.end",
+	"flow.start", "flow.end", "flow.outcome", "outbound", "user.start", "user.end",
+	"voicemail.start", "voicemail.end", "wrapup"}
+
 // isDetailEventType reports whether t is the tail of a conversation detail
-// event topic (notificationMappings.json, platform-client-sdk-go 188.0.0).
-func isDetailEventType(t string) bool {
-	switch t {
-	case "acd.start", "acd.end", "acw", "attributes", "contact", "customer.start", "customer.end",
-		"flow.start", "flow.end", "flow.outcome", "outbound", "user.start", "user.end",
-		"voicemail.start", "voicemail.end", "wrapup":
-		return true
-	}
-	return false
-}
+// event topic.
+func isDetailEventType(t string) bool { return slices.Contains(detailEventTypes, t) }
 
 // validID reports whether id can be an object id in a topic: no wildcard,
 // no template, no dots. Every analytics and conversation topic needs one.

@@ -5,9 +5,20 @@
 //
 //	go run ./integration/cmd/genesys-standin -every 2s
 //
-// It prints the URLs, the client credentials and the queues, then serves on
-// the wall clock until SIGINT or SIGTERM. Faults and the ledger are on the
-// admin API, for example:
+// It prints the bridge's settings for it as shell exports (SOURCE,
+// GENESYS_API_URL, GENESYS_LOGIN_URL, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET,
+// GENESYS_QUEUE_IDS=all), everything else as comments, then serves on the
+// wall clock until SIGINT or SIGTERM. To run the bridge against it, in one
+// shell:
+//
+//	go run ./integration/cmd/genesys-standin | tee standin.env
+//
+// and, once it printed them, in another:
+//
+//	eval "$(cat standin.env)"; export KAFKA_BROKERS=localhost:9092
+//	go run . check --connect && go run .
+//
+// Faults and the ledger are on the admin API, for example:
 //
 //	curl -X POST 'http://127.0.0.1:9441/admin/throttle?path=/api/v2/analytics&n=3&retryAfter=5s'
 //	curl -X POST 'http://127.0.0.1:9441/admin/channels/<channel id>/socket-closing'
@@ -22,6 +33,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,15 +81,47 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "# Genesys Cloud stand-in, seed %d\n", o.Seed)
-	fmt.Fprintf(out, "export GENESYS_LOGIN_URL=%s\nexport GENESYS_API_URL=%s\nexport GENESYS_STREAMING_URL=%s\n",
-		srv.LoginURL(), srv.APIURL(), srv.StreamingURL())
-	fmt.Fprintf(out, "export GENESYS_CLIENT_ID=%s GENESYS_CLIENT_SECRET=%s\n", *id, *secret)
-	fmt.Fprintf(out, "# token: POST %s%s; admin API: %s/admin/ (ledger, throttle, fail, channels/{id}/socket-closing, ...)\n",
-		srv.LoginURL(), genesys.TokenPath, srv.APIURL())
+	printEnv(out, o.Seed, srv, *id, *secret)
 	for _, q := range srv.Queues() {
 		fmt.Fprintf(out, "# queue %s %s: topic %s\n", q.ID, q.Name, genesys.QueueConversationsTopic(q.ID))
 	}
 	<-ctx.Done()
 	return srv.Close()
+}
+
+// printEnv prints the bridge's own settings for the stand-in as shell
+// exports, and everything else as comments: eval of the whole output
+// points the bridge at it.
+func printEnv(out io.Writer, seed uint64, srv *genesys.Server, id, secret string) {
+	fmt.Fprintf(out, "# Genesys Cloud stand-in, seed %d: the bridge's settings for it (add KAFKA_BROKERS, then\n", seed)
+	fmt.Fprintf(out, "# go run . check --connect, and go run .)\n")
+	for _, kv := range [][2]string{
+		{"SOURCE", "notifications"},
+		{"GENESYS_API_URL", srv.APIURL()},
+		{"GENESYS_LOGIN_URL", srv.LoginURL()},
+		{"OAUTH_CLIENT_ID", id},
+		{"OAUTH_CLIENT_SECRET", secret},
+		{"GENESYS_QUEUE_IDS", "all"},
+	} {
+		fmt.Fprintf(out, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+	}
+	fmt.Fprintf(out, "# streaming host %s: channels' connectUri name it, the bridge needs no setting\n", srv.StreamingURL())
+	fmt.Fprintf(out, "# token: POST %s%s; admin API: %s/admin/ (ledger, throttle, fail, channels/{id}/socket-closing, ...)\n",
+		srv.LoginURL(), genesys.TokenPath, srv.APIURL())
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_.:/@%+=,
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/@%+=,", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
