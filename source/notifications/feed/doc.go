@@ -63,4 +63,5 @@
 // the counted sends. handler.go: what the channel client hands over.
 // fill.go: the two back-fill loops. ledger.go: the checkpoint state, in
 // its work and durable views. records.go: the records. metrics.go.
+// check.go: `check --connect`.
 package feed

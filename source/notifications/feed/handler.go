@@ -9,6 +9,12 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/source/notifications/discovery"
 )
 
+// Kinds of gaps, the label of analytics_bridge_notifications_gaps_total.
+const (
+	gapInterval     = "interval"
+	gapConversation = "conversation"
+)
+
 // handler is what the channel client calls, from its own goroutine.
 type handler struct{ st *stream }
 
@@ -45,10 +51,11 @@ func (h handler) Gap(_ context.Context, g notifications.Gap) error {
 		}
 		others = append(others, t)
 	}
-	st.src.metrics.gaps.Inc()
 	if len(others) == 0 {
+		st.src.metrics.gaps.WithLabelValues(gapConversation).Inc()
 		return nil
 	}
+	st.src.metrics.gaps.WithLabelValues(gapInterval).Inc()
 	added := st.led.addGap(g.From, g.To, g.Reason)
 	st.src.log.Info().Time("from", added.From).Time("to", added.To).Str("reason", g.Reason).Int("topics", len(others)).
 		Str("example", others[0]).Msg("gap queued for back-fill")

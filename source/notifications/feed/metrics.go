@@ -17,7 +17,7 @@ type metrics struct {
 	openGaps     prometheus.Gauge
 	pending      prometheus.Gauge
 	completeLag  prometheus.Gauge
-	gaps         prometheus.Counter
+	gaps         *prometheus.CounterVec
 	details      *prometheus.CounterVec
 	givenUp      prometheus.Counter
 	fetchSeconds *prometheus.HistogramVec
@@ -38,8 +38,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		openGaps:    gauge("backfill_gaps", "Intervals waiting to be back-filled from the analytics API."),
 		pending:     gauge("backfill_conversations_awaited", "Conversations awaited by id: written as conversation-detail records once ended."),
 		completeLag: gauge("complete_lag_seconds", "Now minus the time before which the live stream missed nothing unreported (heartbeats keep it under about 30 s while connected)."),
-		gaps: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "gaps_total",
-			Help: "Intervals in which events may have been missed (socket down, channel replaced, topics subscribed late), each back-filled."}),
+		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "gaps_total",
+			Help: "Intervals in which events may have been missed, each back-filled, by kind: interval (queue or other topics: a socket down, a channel replaced, the bridge's downtime; fetched as an interval) or conversation (only conversations' detail topics, read later than wanted: every followed conversation has one; awaited by id)."}, []string{"kind"}),
 		details: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "conversation_details_total",
 			Help: "conversation-detail records written, by why (gap, followed, max-wait)."}, []string{"why"}),
 		givenUp: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "backfill_given_up_total",
@@ -49,6 +49,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.05, 3, 9)}, []string{"kind"}),
 		api: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "api_requests_total",
 			Help: "Platform API requests by answer status (0: no answer) and retry reason."}, []string{"status", "reason"}),
+	}
+	for _, state := range []string{"wanted", "subscribed", "unplaced", "rejected", "capacity"} {
+		m.topics.WithLabelValues(state)
+	}
+	for _, state := range []string{"in_use", "connected"} {
+		m.channels.WithLabelValues(state)
+	}
+	for _, kind := range []string{gapInterval, gapConversation} {
+		m.gaps.WithLabelValues(kind)
 	}
 	for _, why := range []string{whyGap, whyFollowed, whyMaxWait} {
 		m.details.WithLabelValues(why)

@@ -118,6 +118,7 @@ func (s *Source) Resume(cp source.Checkpoint) (source.Stream, error) {
 		s.log.Info().Time("from", now).Msg("no checkpoint: streaming from now on, with no back-fill of the past")
 	case st.Live.Before(now):
 		g := led.addGap(st.Live, now, "the bridge was not reading (from the checkpoint)")
+		s.metrics.gaps.WithLabelValues(gapInterval).Inc()
 		s.log.Info().Time("from", g.From).Time("to", g.To).Int("gaps", len(st.Gaps)).Int("pending", len(st.Pending)).
 			Msg("resuming: back-filling the bridge's own downtime and what the checkpoint still lists")
 	}
