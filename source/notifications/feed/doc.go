@@ -41,8 +41,10 @@
 // The checkpoint's State holds Live (the channel client's CompleteUntil as
 // of the checkpoint's prefix: every event received before it was written,
 // or lies in a gap listed), the gaps not yet fetched and the conversations
-// still awaited. Source.Checkpoint's Since is the earliest of them, and
-// the dedup window reaches keyMargin before it.
+// still awaited. The position's Since (and the Horizon) is the earliest of
+// them less Latency and keyMargin: a gap's fetch, widened by Latency, finds
+// again conversations written just before the gap began, and the next
+// epoch's scan must hold their keys.
 //
 // Invariants:
 //   - A gap or an awaited conversation leaves the checkpoint only in the

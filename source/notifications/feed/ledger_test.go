@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/analytics-bridge/analytics-bridge/source"
 )
 
 var t0 = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -124,5 +126,27 @@ func TestLedgerPendingBackoff(t *testing.T) {
 	l.ended("c", now.Add(time.Second))
 	if len(l.duePending(now.Add(time.Second))) != 1 {
 		t.Error("a conversation seen ending is not due at once")
+	}
+}
+
+// A gap is fetched widened by Latency: it finds again a conversation
+// written (kept by its fetch time) just before the gap began. The
+// position's Since, where the next epoch's scan starts, must reach back to
+// that record, or a restart writes it twice (the demo found this).
+func TestPositionReachesBackOverAGapsWidening(t *testing.T) {
+	st := &stream{src: &Source{opts: Options{Latency: 30 * time.Second}}, led: newLedger(state{Live: at(0)}, at(0))}
+	st.led.mark(0, at(100))
+	fetched := at(95) // a conversation that ended at 94 s, written by id
+	st.led.addGap(at(110), at(120), "channel evicted")
+	widenedFrom := at(110).Add(-30 * time.Second)
+	if !widenedFrom.Before(fetched) {
+		t.Fatal("the setup is wrong: the widened gap must reach the record")
+	}
+	p := st.Position(source.Progress{})
+	if p.Since.After(fetched) {
+		t.Fatalf("Since %v is after the record fetched at %v that the gap's fetch finds again", p.Since, fetched)
+	}
+	if h := st.Horizon(source.Progress{}); !h.Equal(p.Since) {
+		t.Errorf("Horizon %v differs from Since %v", h, p.Since)
 	}
 }

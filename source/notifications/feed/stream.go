@@ -59,21 +59,30 @@ func newStream(s *Source, led *ledger, start time.Time) (*stream, error) {
 
 // Position is the checkpoint of the prefix p: Live as of p's last mark,
 // the gaps and conversations not yet back-filled by a call within p, and
-// Since the earliest of them.
+// Since the horizon of the earliest of them.
 func (st *stream) Position(p source.Progress) source.Position {
 	s, oldest := st.led.snapshot(p.Count)
 	raw, err := json.Marshal(s)
 	if err != nil {
 		raw = nil // cannot happen: times, ids and strings
 	}
-	return source.Position{Since: oldest, HighWater: p.HighWater, State: raw}
+	return source.Position{Since: st.horizonOf(oldest), HighWater: p.HighWater, State: raw}
 }
 
-// Horizon: nothing older than the position's Since is sent again, but a
-// handover's second copy, which keyMargin covers.
+// Horizon is Since: the next epoch's scan must find every key this one may
+// still send again, and the core finds the records at or after Since.
 func (st *stream) Horizon(p source.Progress) time.Time {
 	_, oldest := st.led.snapshot(p.Count)
-	return oldest.Add(-keyMargin)
+	return st.horizonOf(oldest)
+}
+
+// horizonOf is how far back keys are kept for the earliest time still
+// needed: a gap is fetched widened by Latency, so it finds again the
+// conversations written up to Latency before it began (fetched by id, kept
+// by when they were fetched); and a handover's second copy comes within
+// keyMargin of its twin.
+func (st *stream) horizonOf(oldest time.Time) time.Time {
+	return oldest.Add(-st.src.opts.Latency - keyMargin)
 }
 
 // Close has nothing to hand back: the platform acknowledges nothing.
