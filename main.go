@@ -174,7 +174,9 @@ func usage(w io.Writer) {
 Usage:
   analytics-bridge              run the bridge, configured by the environment below
   analytics-bridge demo [flags] run a self-contained demo (embedded Kafka and upstream simulator;
-                                -source sqs: Genesys events in an embedded SQS stand-in)
+                                -source sqs: Genesys events in an embedded SQS stand-in;
+                                -source notifications: an embedded Genesys Cloud stand-in, every
+                                gap back-filled once a minute old, so it runs about 2.5 minutes)
   analytics-bridge healthcheck  exit 0 when the bridge on HTTP_ADDR reports healthy
   analytics-bridge version      print the version and VCS revision
   analytics-bridge check [--connect]  check the configuration (and, with --connect, Kafka,

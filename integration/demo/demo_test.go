@@ -55,9 +55,12 @@ func runVerified(t *testing.T, ctx context.Context, out *syncbuf.Buffer, opts Op
 	if !rep.OK() {
 		t.Fatalf("not exactly once: %s", rep)
 	}
-	if opts.Source == SourceSQS {
+	switch opts.Source {
+	case SourceSQS:
 		requireSQSVerdict(t, text, rep)
-	} else {
+	case SourceNotifications:
+		requireNotificationsVerdict(t, text, rep)
+	default:
 		requireVerdict(t, text)
 	}
 	return text
@@ -101,9 +104,12 @@ func TestDemoNarratesEveryFaultAndEndsExactlyOnce(t *testing.T) {
 
 func TestDemoInterruptedStillVerifies(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ source, interrupted string }{
-		{SourceWebSocket, "interrupted: stopping generation"},
-		{SourceSQS, "interrupted: stopping the feed"},
+	for _, tc := range []struct{ source, interrupted, verdict string }{
+		{SourceWebSocket, "interrupted: stopping generation", "exactly once"},
+		{SourceSQS, "interrupted: stopping the feed", "exactly once"},
+		// It waits for the back-fill of the bridge's start, until its
+		// first socket connected: a minute.
+		{SourceNotifications, "interrupted: stopping the calls", "complete"},
 	} {
 		t.Run(tc.source, func(t *testing.T) {
 			t.Parallel()
@@ -116,7 +122,7 @@ func TestDemoInterruptedStillVerifies(t *testing.T) {
 				}
 			}}
 			text := runVerified(t, ctx, out, Options{Source: tc.source, Duration: time.Minute, Rate: 300, Quiet: true})
-			if !strings.Contains(text, tc.interrupted) || !regexp.MustCompile(`exactly once \(interrupted after \S+\)`).MatchString(text) {
+			if !strings.Contains(text, tc.interrupted) || !regexp.MustCompile(tc.verdict+` \(interrupted after \S+\)`).MatchString(text) {
 				t.Error("the narration does not say the run was interrupted")
 			}
 			if strings.Contains(text, "fault:") {
@@ -179,6 +185,16 @@ func TestParseFlags(t *testing.T) {
 	if opts, err := ParseFlags([]string{"-source", "sqs"}, &bytes.Buffer{}, &stderr); err != nil || opts.Source != SourceSQS {
 		t.Errorf("-source sqs: %+v, %v", opts, err)
 	}
+	// The notifications script has its own default length; a -duration
+	// given is kept.
+	if opts, err := ParseFlags([]string{"-source", "notifications"}, &bytes.Buffer{}, &stderr); err != nil ||
+		opts.Source != SourceNotifications || opts.Duration != DefaultNotificationsDuration || opts.Calls != DefaultCalls {
+		t.Errorf("-source notifications: %+v, %v", opts, err)
+	}
+	if opts, err := ParseFlags([]string{"-source", "notifications", "-duration", "30s", "-calls", "5"}, &bytes.Buffer{}, &stderr); err != nil ||
+		opts.Duration != 30*time.Second || opts.Calls != 5 {
+		t.Errorf("-source notifications -duration 30s -calls 5: %+v, %v", opts, err)
+	}
 	for _, args := range [][]string{
 		{"-source", "kinesis"},
 		{"-nope"},
@@ -186,6 +202,9 @@ func TestParseFlags(t *testing.T) {
 		{"-rate", "-5"},
 		{"-kafka", "localhost"},
 		{"-token-lifetime", "10ms"},
+		{"-source", "notifications", "-duration", "10s"}, // shorter than MinNotificationsDuration
+		{"-source", "notifications", "-calls", "0.1"},
+		{"-calls", "51"},
 		{"extra"},
 	} {
 		stderr.Reset()

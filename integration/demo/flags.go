@@ -33,6 +33,13 @@ connection, a token expiry, a restart from the checkpoint.
 -source sqs: Genesys Cloud events through EventBridge into an in-process
 SQS stand-in; resends with new EventBridge ids, a duplicate delivery,
 failing deletes, a restart while deletes are refused.
+-source notifications: an in-process Genesys Cloud stand-in's
+Notifications WebSocket, every gap back-filled from its analytics API; a
+dropped socket, a socket_closing handover, an evicted channel, expired
+tokens, a rate limit, a restart with calls going on. A gap is back-filled
+once it is more than a minute old (the API's rule), so this run lasts
+about -duration plus a minute; it checks that every conversation that
+ended is covered and that no dedup key was written twice.
 
 Flags:
 `)
@@ -43,9 +50,11 @@ Flags:
 		brokers string
 		verbose bool
 	)
-	fs.StringVar(&opts.Source, "source", SourceWebSocket, "the upstream: websocket (the simulator) or sqs (Genesys events in an SQS stand-in)")
-	fs.DurationVar(&opts.Duration, "duration", DefaultDuration, "total length of the scripted run (faults are scheduled as fractions of it)")
-	fs.Float64Var(&opts.Rate, "rate", DefaultRate, "events per second the simulator emits")
+	fs.StringVar(&opts.Source, "source", SourceWebSocket, "the upstream: websocket (the simulator), sqs (Genesys events in an SQS stand-in) or notifications (a Genesys Cloud stand-in)")
+	fs.DurationVar(&opts.Duration, "duration", DefaultDuration, fmt.Sprintf("total length of the scripted run (faults are scheduled as fractions of it; with -source notifications the default is %s, at least %s)",
+		DefaultNotificationsDuration, MinNotificationsDuration))
+	fs.Float64Var(&opts.Rate, "rate", DefaultRate, "events per second the simulator emits (websocket, sqs)")
+	fs.Float64Var(&opts.Calls, "calls", DefaultCalls, "calls the Genesys stand-in starts per second, each lasting a few seconds (notifications only)")
 	fs.StringVar(&brokers, "kafka", "", "comma-separated host:port brokers of a real cluster (default: an embedded broker); topics get per-run names")
 	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", 0, "lifetime of the simulator's OAuth tokens (default: the -duration; websocket only)")
 	fs.BoolVar(&opts.Quiet, "quiet", false, "no progress display: only milestones and the verdict")
@@ -56,6 +65,11 @@ Flags:
 			return Options{}, err
 		}
 		return Options{}, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	durationSet := false
+	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
+	if opts.Source == SourceNotifications && !durationSet {
+		opts.Duration = DefaultNotificationsDuration
 	}
 	if fs.NArg() > 0 {
 		err := fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
@@ -97,12 +111,19 @@ func IsTerminal(w io.Writer) bool {
 func (o Options) validate() error {
 	var problems []string
 	switch o.Source {
-	case "", SourceWebSocket, SourceSQS:
+	case "", SourceWebSocket, SourceSQS, SourceNotifications:
 	default:
-		problems = append(problems, fmt.Sprintf("-source %q is not websocket or sqs", o.Source))
+		problems = append(problems, fmt.Sprintf("-source %q is not websocket, sqs or notifications", o.Source))
 	}
-	if o.Duration != 0 && o.Duration < MinDuration {
-		problems = append(problems, fmt.Sprintf("-duration %s is shorter than %s", o.Duration, MinDuration))
+	minDuration := MinDuration
+	if o.Source == SourceNotifications {
+		minDuration = MinNotificationsDuration
+	}
+	if o.Duration != 0 && o.Duration < minDuration {
+		problems = append(problems, fmt.Sprintf("-duration %s is shorter than %s", o.Duration, minDuration))
+	}
+	if o.Calls != 0 && (o.Calls < MinCalls || o.Calls > MaxCalls) || o.Calls != o.Calls {
+		problems = append(problems, fmt.Sprintf("-calls %v is outside [%g, %d]", o.Calls, MinCalls, MaxCalls))
 	}
 	if o.Rate < 0 || o.Rate > MaxRate || o.Rate != o.Rate {
 		problems = append(problems, fmt.Sprintf("-rate %v is outside (0, %d]", o.Rate, MaxRate))

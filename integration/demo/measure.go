@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/rs/zerolog"
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
@@ -87,7 +88,11 @@ func (in *instance) stop(limit time.Duration) error {
 }
 
 // counter sums the named counter in a registry (0 when absent).
-func counter(g prometheus.Gatherer, name string) float64 {
+func counter(g prometheus.Gatherer, name string) float64 { return metric(g, name) }
+
+// metric sums the named counter or gauge in a registry over its series
+// whose labels hold every name, value pair of labels (0 when absent).
+func metric(g prometheus.Gatherer, name string, labels ...string) float64 {
 	mfs, err := g.Gather()
 	if err != nil {
 		return 0
@@ -98,10 +103,26 @@ func counter(g prometheus.Gatherer, name string) float64 {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			sum += m.GetCounter().GetValue()
+			if hasLabels(m.GetLabel(), labels) {
+				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			}
 		}
 	}
 	return sum
+}
+
+// hasLabels reports whether the pairs hold each name, value of labels.
+func hasLabels(pairs []*dto.LabelPair, labels []string) bool {
+	for i := 0; i+1 < len(labels); i += 2 {
+		found := false
+		for _, p := range pairs {
+			found = found || (p.GetName() == labels[i] && p.GetValue() == labels[i+1])
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // Counters of the bridge's Prometheus registry that the demo shows.

@@ -48,12 +48,28 @@ func (s *stage) monitor(ctx context.Context, p player) {
 		for len(hist) > 2 && m.at.Sub(hist[1].at) >= window {
 			hist = hist[1:]
 		}
-		s.out.progress(status(hist[0], m) + p.statusTail())
+		line := status(hist[0], m)
+		if w, ok := p.(progressWorder); ok {
+			line = w.progress(hist[0], m)
+		}
+		s.out.progress(line + p.statusTail())
 	}
+}
+
+// progressWorder is a player whose upstream has no count to set the
+// records in Kafka against: it words the progress line's start itself.
+type progressWorder interface {
+	progress(base, s sample) string
 }
 
 // status is the progress line's counts and rates since base.
 func status(base, s sample) string {
+	return flow(base, s) + fmt.Sprintf(" of %d emitted", s.emitted)
+}
+
+// flow is what the bridge received and what Kafka holds, with their rates
+// since base.
+func flow(base, s sample) string {
 	dt := s.at.Sub(base.at).Seconds()
 	rate := func(a, b int64) string {
 		if dt <= 0 {
@@ -65,5 +81,5 @@ func status(base, s sample) string {
 	if s.kafkaOK {
 		kafkaPart = fmt.Sprintf("in Kafka %d (%s)", s.kafka, rate(base.kafka, s.kafka))
 	}
-	return fmt.Sprintf("received %d (%s) · %s of %d emitted", s.received, rate(base.received, s.received), kafkaPart, s.emitted)
+	return fmt.Sprintf("received %d (%s) · %s", s.received, rate(base.received, s.received), kafkaPart)
 }

@@ -219,12 +219,16 @@ func (s *stage) stopAll() {
 }
 
 // bridgeCounters sums a counter over every bridge instance of the run.
-func (s *stage) bridgeCounters(name string) int64 {
+func (s *stage) bridgeCounters(name string) int64 { return s.bridgeMetric(name) }
+
+// bridgeMetric sums a counter's series with labels (see metric) over every
+// bridge instance of the run.
+func (s *stage) bridgeMetric(name string, labels ...string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sum := 0.0
 	for _, in := range s.instances {
-		sum += counter(in.reg, name)
+		sum += metric(in.reg, name, labels...)
 	}
 	return int64(sum)
 }
@@ -294,8 +298,14 @@ func (s *stage) firstRecords(ctx context.Context) (int64, error) {
 // upstream produced), narrating held once it does, then stops the bridge
 // and the monitor. It returns the errors of the wait and of the stop.
 func (s *stage) settle(ctx context.Context, what string, delivered func() bool, held func(took time.Duration) string, stopMonitor func()) (waitErr, stopErr error) {
+	return s.settleWithin(ctx, waitLimit, what, delivered, held, stopMonitor)
+}
+
+// settleWithin is settle, waiting up to limit for delivered.
+func (s *stage) settleWithin(ctx context.Context, limit time.Duration, what string, delivered func() bool, held func(took time.Duration) string,
+	stopMonitor func()) (waitErr, stopErr error) {
 	at := time.Now()
-	waitErr = s.waitFor(ctx, what, waitLimit, delivered)
+	waitErr = s.waitFor(ctx, what, limit, delivered)
 	if waitErr == nil {
 		s.out.say("%s", held(time.Since(at)))
 	}
