@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/genesys"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqstest"
@@ -33,6 +34,11 @@ func TestReadmeListsTheDemoOverrides(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = up.Close() })
 	cluster := &kafkatest.Cluster{Brokers: []string{"127.0.0.1:9092"}, Prefix: "analytics-bridge-demo-test"}
+	standin, err := genesys.New(genesys.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = standin.Close() })
 	queue := &sqstest.Queue{Endpoint: "http://127.0.0.1:9324", URL: "http://127.0.0.1:9324/000000000000/" + sqstest.QueueName}
 	for _, tc := range []struct {
 		name, begin, end string
@@ -42,6 +48,8 @@ func TestReadmeListsTheDemoOverrides(t *testing.T) {
 			bridgeEnv(cluster.Prefix, cluster, up, time.Now(), "warn")},
 		{"sqs", "`go run . demo -source sqs` runs the same bridge", "It feeds the queue",
 			sqsEnv(cluster, queue, "warn", dedupKeys(Options{Rate: DefaultRate, Duration: DefaultDuration}))},
+		{"notifications", "`go run . demo -source notifications` runs the same bridge", "Calls of a few seconds each",
+			notificationsEnv(cluster, standin, "warn")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := string(raw)
