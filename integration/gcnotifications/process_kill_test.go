@@ -52,8 +52,10 @@ func TestNotificationsKilledResumes(t *testing.T) {
 		children[i] = s.start(t, s.env, logs[i])
 	}
 	procWaitFor(t, time.Minute, "both bridges to connect", func() bool { return g.Summary().Sockets >= len(modes) })
+	// Calls before the kill, and as many starting with it: the downtime
+	// has calls of its own however long the first part took.
 	const calls = 80
-	g.AddConversations(time.Now(), calls, 250*time.Millisecond)
+	g.AddConversations(time.Now(), calls/2, 250*time.Millisecond)
 	for _, s := range modes {
 		procWaitFor(t, time.Minute, s.mode()+" to commit live events", func() bool { return s.events(t) >= 20 })
 	}
@@ -63,6 +65,7 @@ func TestNotificationsKilledResumes(t *testing.T) {
 	}
 	killedAt := time.Now()
 	missedAtKill := g.Summary().Missed
+	g.AddConversations(killedAt.Add(100*time.Millisecond), calls/2, 250*time.Millisecond)
 	// Down until whole calls fell in the downtime, clear of its end: only
 	// the back-fill of the downtime can cover those.
 	procWaitFor(t, time.Minute, "a call to begin and end while the bridges are down", func() bool {
