@@ -11,6 +11,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
@@ -105,12 +106,12 @@ func TestCheckpointCommands(t *testing.T) {
 // TestCheckpointSubcommand runs `analytics-bridge checkpoint` as an
 // operator does, configured by the same environment as the bridge.
 func TestCheckpointSubcommand(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	h := newHarness(t, sim.Config{Rate: 500, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, nil)
 	r := h.start()
 	h.waitOurs(100)
 	command := func(args ...string) (string, int) {
-		return runCommand(t, bin, h.env, append([]string{"checkpoint"}, args...)...)
+		return proctest.Run(t, bin, h.env, append([]string{"checkpoint"}, args...)...)
 	}
 	if out, code := command("show"); code != 0 || !strings.Contains(out, `"since"`) || !strings.Contains(out, `"writer"`) {
 		t.Errorf("checkpoint show: exit %d\n%s", code, out)
@@ -136,11 +137,11 @@ func TestCheckpointSubcommand(t *testing.T) {
 // deployment whose topics do not exist yet (and may not be created), then
 // against a working one.
 func TestCheckConnect(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	h := newHarness(t, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.KafkaCreateTopics = "false"
 	})
-	check := func() (string, int) { return runCommand(t, bin, h.env, "check", "--connect") }
+	check := func() (string, int) { return proctest.Run(t, bin, h.env, "check", "--connect") }
 	out, code := check()
 	if code != 1 || !strings.Contains(out, "failed  topic "+h.env.KafkaTopic+": topic does not exist") || !strings.Contains(out, "KAFKA_CREATE_TOPICS=true") {
 		t.Errorf("check --connect with missing topics: exit %d\n%s", code, out)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -44,18 +45,18 @@ func BenchmarkThroughput(b *testing.B) {
 // (KAFKA_BROKERS for a real broker).
 func BenchmarkRestartWithMillionRecords(b *testing.B) {
 	records := *restartRecords
-	bin := buildBridge(b)
+	bin := proctest.Build(b)
 	h := newHarness(b, sim.Config{Rate: 200000, BatchSize: 100, MaxEvents: records, HeartbeatInterval: time.Second}, func(e *config.Env) {
 		e.KafkaTopicPartitions = "6"
 	})
-	logFile, _ := childLog(b, "bridge.log")
+	logFile := proctest.NewLog(b, "bridge.log")
 	counter, err := h.kafka.CountCommitted(h.env.KafkaTopic)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer counter.Close()
 	filled := time.Now()
-	running := startChild(b, bin, h.env, logFile)
+	running := proctest.Start(b, bin, h.env, logFile)
 	waitForErr(b, "the backlog in the topic", func() (bool, error) {
 		n, err := counter.Records()
 		return n >= int64(records), err
@@ -65,15 +66,15 @@ func BenchmarkRestartWithMillionRecords(b *testing.B) {
 	b.ResetTimer()
 	var total time.Duration
 	for range b.N {
-		running.stop(b)
+		running.Stop(b)
 		before := len(h.sim.Connections())
 		started := time.Now()
-		running = startChild(b, bin, h.env, logFile)
+		running = proctest.Start(b, bin, h.env, logFile)
 		waitFor(b, "an upstream connection", func() bool { return len(h.sim.Connections()) > before })
 		total += h.sim.Connections()[before].At.Sub(started)
 	}
 	b.StopTimer()
-	running.stop(b)
+	running.Stop(b)
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/restart")
 	b.ReportMetric(0, "ns/op")
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 )
 
@@ -98,14 +99,14 @@ func rssKiB(pid int) (rss, peak int) {
 // (close the socket, resume later with since) rather than buffer, and end
 // with every event exactly once.
 func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	broker := newOutageBroker(t)
 	h := newHarnessOn(t, broker.cluster, sim.Config{Rate: 1000, BatchSize: 25, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.KafkaWriteTimeout = "2s"
 	})
-	logFile, _ := childLog(t, "bridge.log")
-	c := startChild(t, bin, h.env, logFile)
-	pid := c.cmd.Process.Pid
+	logFile := proctest.NewLog(t, "bridge.log")
+	c := proctest.Start(t, bin, h.env, logFile)
+	pid := c.Pid()
 
 	waitFor(t, "the bridge to stream", func() bool { return h.sim.Active() == 1 && h.oursNow() > 500 })
 	emittedAtOutage := h.sim.Emitted()
@@ -130,7 +131,7 @@ func TestBrokerOutageStaysBoundedAndLosesNothing(t *testing.T) {
 	want := len(h.sim.Ledger())
 	h.waitOurs(want)
 	_, peak := rssKiB(pid)
-	c.stop(t)
+	c.Stop(t)
 	rep := h.verify(h.records())
 	t.Logf("outage %s, %d events emitted during it; bridge RSS peak during outage %d KiB, peak over the run %d KiB",
 		outage.Round(100*time.Millisecond), emittedDuring, peakDuring, peak)

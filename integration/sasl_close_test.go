@@ -9,6 +9,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/kafkasec"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 )
 
 // scramClosingKafka is an embedded broker over TLS with SCRAM-SHA-512, which
@@ -42,7 +43,7 @@ func TestSASLCloseIsRefused(t *testing.T) {
 // TestCheckConnectReportsASASLClose: `check --connect` probes the same way
 // and names the settings, where it printed "unexpected EOF".
 func TestCheckConnectReportsASASLClose(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	k := scramClosingKafka(t)
 	_, out, code := checkWrongPassword(t, bin, k)
 	want := "failed  kafka: kafka refused the bridge: the broker closed the connection during SASL authentication 5 times in a row"

@@ -41,6 +41,7 @@ import (
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/integration/testpki"
 )
@@ -423,24 +424,22 @@ func grantAllButTransactions(t *testing.T, c *kafkatest.Cluster, user string) {
 // it must exit with status 1 after exactly one error line naming the
 // setting, not retry.
 func TestWrongPasswordEndsTheProcess(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	k := wrongPasswordListener(t)
 	h := newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		k.secure(e, k.user, "wrong-password")
 	})
-	logFile, logPath := childLog(t, "bridge.log")
-	c := startChild(t, bin, h.env, logFile)
-	exited := make(chan error, 1)
-	go func() { exited <- c.cmd.Wait() }()
+	logFile := proctest.NewLog(t, "bridge.log")
+	c := proctest.Start(t, bin, h.env, logFile)
 	select {
-	case <-exited:
+	case <-c.Exited():
 	case <-time.After(waitLimit):
 		t.Fatalf("the bridge still runs %s after start with a wrong password", waitLimit)
 	}
-	if code := c.cmd.ProcessState.ExitCode(); code != 1 {
+	if code := c.ExitCode(); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
 	}
-	log, err := os.ReadFile(logPath)
+	log, err := os.ReadFile(logFile.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,14 +467,14 @@ func checkWrongPassword(t *testing.T, bin string, k *securedKafka) (h *harness, 
 	h = newHarnessOn(t, k.cluster, sim.Config{Rate: 100, BatchSize: 10, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		k.secure(e, k.user, "wrong-password")
 	})
-	out, code = runCommand(t, bin, h.env, "check", "--connect")
+	out, code = proctest.Run(t, bin, h.env, "check", "--connect")
 	return h, out, code
 }
 
 // TestCheckConnectReportsAWrongPassword: `check --connect` names the
 // setting behind a refused login, and exits 1.
 func TestCheckConnectReportsAWrongPassword(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	k := wrongPasswordListener(t)
 	h, out, code := checkWrongPassword(t, bin, k)
 	want := "failed  kafka: kafka refused the bridge: the broker rejected KAFKA_SASL_USERNAME=" + k.user + " with KAFKA_SASL_MECHANISM=" + k.saslMechanism() + ": check KAFKA_SASL_PASSWORD"
@@ -486,7 +485,7 @@ func TestCheckConnectReportsAWrongPassword(t *testing.T) {
 		t.Error("check prints the password")
 	}
 	h.env.KafkaSASLPassword = k.pass
-	if out, code := runCommand(t, bin, h.env, "check", "--connect"); !strings.Contains(out, "ok      kafka:") {
+	if out, code := proctest.Run(t, bin, h.env, "check", "--connect"); !strings.Contains(out, "ok      kafka:") {
 		t.Errorf("check --connect with the right password: exit %d\n%s", code, out)
 	}
 }

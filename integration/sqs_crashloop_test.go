@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqstest"
 )
 
@@ -48,7 +49,7 @@ func TestSQSCrashLoopRecovers(t *testing.T) {
 		// successor, not outlived: far beyond the waits below.
 		e.KafkaTxnTimeout = "5m"
 	})
-	logFile, _ := childLog(t, "sqs-crash-loop.log")
+	logFile := proctest.NewLog(t, "sqs-crash-loop.log")
 	// Counting from the start keeps the count current when the last
 	// instance starts.
 	counter, err := s.kafka.CountCommitted(s.env.KafkaTopic)
@@ -74,7 +75,7 @@ func TestSQSCrashLoopRecovers(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		c.kill(t)
+		c.Kill(t)
 	}
 	ledger := feed.stop(t)
 	sent, resends := feed.sent.Load(), feed.resends.Load()
@@ -113,7 +114,7 @@ func TestSQSCrashLoopRecovers(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	recovered := max(drainedAt, completeAt)
-	last.stop(t)
+	last.Stop(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()

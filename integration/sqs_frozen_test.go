@@ -1,12 +1,10 @@
 package integration_test
 
 import (
-	"os"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqstest"
 )
 
@@ -45,8 +43,8 @@ func sqsFrozenInstance(t *testing.T, transactions string) {
 	}
 	t.Cleanup(counter.Close)
 	count := func() int64 { n, _ := counter.Records(); return n }
-	logA, pathA := childLog(t, "instance-a.log")
-	logB, pathB := childLog(t, "instance-b.log")
+	logA := proctest.NewLog(t, "instance-a.log")
+	logB := proctest.NewLog(t, "instance-b.log")
 	envA, envB := s.env, s.env
 	envA.BridgeInstanceID, envB.BridgeInstanceID = "instance-a", "instance-b"
 
@@ -57,13 +55,11 @@ func sqsFrozenInstance(t *testing.T, transactions string) {
 	// flight then is a's).
 	held := 0
 	waitFor(t, "instance a frozen holding messages", func() bool {
-		if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
+		a.Freeze(t)
 		if held = s.q.Server.InFlight(sqstest.QueueName); held > 0 {
 			return true
 		}
-		_ = a.cmd.Process.Signal(syscall.SIGCONT)
+		a.Thaw(t)
 		return false
 	})
 	redelivered := s.q.Server.Stats().Redelivered
@@ -72,16 +68,14 @@ func sqsFrozenInstance(t *testing.T, transactions string) {
 	b := s.start(t, envB, logB)
 	waitFor(t, "instance b to take over and deliver", func() bool { return count() >= frozenAt+500 })
 	waitFor(t, "the messages a held to come back", func() bool { return s.q.Server.Stats().Redelivered > redelivered })
-	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "instance a to stand by", func() bool { return logHas(pathA, "stopped producing; standing by") })
+	a.Thaw(t)
+	waitFor(t, "instance a to stand by", func() bool { return logA.Has("stopped producing; standing by") })
 	why := "fenced"
 	if transactions == "false" {
 		why = "lease lost"
 	}
-	if !logHas(pathA, why) {
-		t.Errorf("instance a stood by, but not %s:\n%s", why, logTail(pathA, 20))
+	if !logA.Has(why) {
+		t.Errorf("instance a stood by, but not %s:\n%s", why, logA.Tail(20))
 	}
 	// b keeps delivering while a stands by.
 	resumedAt := count()
@@ -92,17 +86,11 @@ func sqsFrozenInstance(t *testing.T, transactions string) {
 		maxDuplicates = held
 	}
 	report := waitDelivered(t, s.kafka, s.env.KafkaTopic, ledger, s.q, maxDuplicates)
-	b.stop(t)
-	a.stop(t)
-	if logHas(pathB, "stopped producing; standing by") {
-		t.Errorf("instance b was pushed back by the resumed instance:\n%s", logTail(pathB, 20))
+	b.Stop(t)
+	a.Stop(t)
+	if logB.Has("stopped producing; standing by") {
+		t.Errorf("instance b was pushed back by the resumed instance:\n%s", logB.Tail(20))
 	}
 	t.Logf("a held %d messages when frozen; %d messages sent (%d resends); duplicates=%d; %+v; stand-in %+v",
 		held, feed.sent.Load(), feed.resends.Load(), report.Duplicates, report, s.q.Server.Stats())
-}
-
-// logHas reports whether the log file at path contains s.
-func logHas(path, s string) bool {
-	b, _ := os.ReadFile(path)
-	return strings.Contains(string(b), s)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/eventbridge"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqstest"
 )
 
@@ -28,11 +29,11 @@ func TestSQSKillBetweenCommitAndDelete(t *testing.T) {
 		if err := s.q.Send(first); err != nil {
 			t.Fatal(err)
 		}
-		logFile, _ := childLog(t, "bridge.log")
+		logFile := proctest.NewLog(t, "bridge.log")
 		a := s.start(t, s.env, logFile)
 		waitTopicHolds(t, s, g.Ledger())
 		waitFor(t, "a delete to fail", func() bool { return s.q.Server.Stats().FailedEntries > 0 })
-		a.kill(t)
+		a.Kill(t)
 		if st := s.q.Server.Stats(); st.Deleted != 0 {
 			t.Fatalf("%d messages were deleted before the kill: the test proves nothing (%+v)", st.Deleted, st)
 		}
@@ -58,7 +59,7 @@ func TestSQSKillBetweenCommitAndDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		report := waitExactlyOnce(t, s.kafka, s.env.KafkaTopic, g.Ledger(), s.q)
-		b.stop(t)
+		b.Stop(t)
 		t.Logf("committed before the kill: %d messages, none deleted; redelivered to the next instance, dropped and deleted; then %d more (%d resends); %+v; stand-in %+v",
 			len(first), len(second), resends, report, s.q.Server.Stats())
 	})

@@ -1,17 +1,17 @@
 package integration_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/analytics-bridge/analytics-bridge/config"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqsfake"
 	"github.com/analytics-bridge/analytics-bridge/integration/sqstest"
 )
 
 // The process-level tests of the sqs source run the real binary (children
-// started by startChild, with sqstest.Credentials) against the SQS
+// started by proctest.Start, with sqstest.Credentials) against the SQS
 // stand-in served by the test process, and against the embedded broker,
 // which lives in the test process too (or KAFKA_BROKERS).
 
@@ -31,7 +31,7 @@ type sqsProcessSetup struct {
 
 func newSQSProcessSetup(t *testing.T, seed uint64, tweak func(*config.Env)) *sqsProcessSetup {
 	t.Helper()
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	c := kafkatest.Start(t)
 	q := sqstest.Start(t, sqsfake.Options{Seed: seed}, map[string]string{"VisibilityTimeout": sqsVisibility})
 	env := sqstest.Env(c, q)
@@ -42,8 +42,8 @@ func newSQSProcessSetup(t *testing.T, seed uint64, tweak func(*config.Env)) *sqs
 }
 
 // start runs a child with env (the setup's, changed) and its AWS
-// credentials, logging to logFile.
-func (s *sqsProcessSetup) start(t *testing.T, env config.Env, logFile *os.File) *child {
+// credentials, logging to log.
+func (s *sqsProcessSetup) start(t *testing.T, env config.Env, log *proctest.Log) *proctest.Child {
 	t.Helper()
-	return startChild(t, s.bin, env, logFile, sqstest.Credentials...)
+	return proctest.Start(t, s.bin, env, log, sqstest.Credentials...)
 }

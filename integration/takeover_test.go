@@ -4,12 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge/sink/admin"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/proctest"
 	"github.com/analytics-bridge/analytics-bridge/integration/sim"
 	"github.com/analytics-bridge/analytics-bridge/source/sources"
 )
@@ -34,7 +32,7 @@ var crashLoopFor = flag.Duration("crash-loop", 60*time.Second, "how long TestCra
 // took to connect upstream again, and how long the last instance took to
 // deliver everything.
 func TestCrashLoopRecovers(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, Lateness: 300 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond, TokenLifetime: 4 * time.Second}, func(e *config.Env) {
 		e.AnalyticsToken = ""
 		e.IdleTimeout = "1s"
@@ -45,7 +43,7 @@ func TestCrashLoopRecovers(t *testing.T) {
 		e.KafkaTxnTimeout = "5m"
 	})
 	h.env.OAuthTokenURL, h.env.OAuthClientID, h.env.OAuthClientSecret = h.sim.TokenURL(), sim.DefaultClientID, sim.DefaultClientSecret
-	logFile, _ := childLog(t, "crash-loop.log")
+	logFile := proctest.NewLog(t, "crash-loop.log")
 
 	rng := rand.New(rand.NewPCG(*killSeed, 3))
 	var reconnect []time.Duration // restart -> first upstream connection
@@ -54,7 +52,7 @@ func TestCrashLoopRecovers(t *testing.T) {
 	for time.Now().Before(end) {
 		before := len(h.sim.Connections())
 		started := time.Now()
-		c := startChild(t, bin, h.env, logFile)
+		c := proctest.Start(t, bin, h.env, logFile)
 		life := time.Duration(2000+rng.IntN(1000)) * time.Millisecond
 		// One fault on every connection this life sees.
 		faultAt := started.Add(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
@@ -70,16 +68,16 @@ func TestCrashLoopRecovers(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		c.kill(t)
+		c.Kill(t)
 		kills++
 	}
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
 	lastStart := time.Now()
-	last := startChild(t, bin, h.env, logFile)
+	last := proctest.Start(t, bin, h.env, logFile)
 	h.waitOurs(want)
 	recovered := time.Since(lastStart)
-	last.stop(t)
+	last.Stop(t)
 	rep := h.verify(h.records())
 	slices.Sort(reconnect)
 	line := fmt.Sprintf("crash loop: kills=%d events=%d lost=%d duplicates=%d; restart to upstream connection median %s max %s over %d restarts; last instance delivered everything %s after its start",
@@ -115,7 +113,7 @@ func maxOf(ds []time.Duration) time.Duration {
 // and commits must be rejected (it stands by), and a read_committed reader
 // must see every event exactly once.
 func TestFrozenInstanceIsFenced(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.LeaseSessionTimeout = "1s"
 		// Long enough that the frozen instance's connection survives the
@@ -126,43 +124,36 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 		// not the coordinator's timeout, can stop the first in time.
 		e.KafkaTxnTimeout = "5m"
 	})
-	logA, pathA := childLog(t, "instance-a.log")
-	logB, pathB := childLog(t, "instance-b.log")
+	logA := proctest.NewLog(t, "instance-a.log")
+	logB := proctest.NewLog(t, "instance-b.log")
 
 	envA, envB := h.env, h.env
 	envA.BridgeInstanceID, envB.BridgeInstanceID = "instance-a", "instance-b"
-	a := startChild(t, bin, envA, logA)
+	a := proctest.Start(t, bin, envA, logA)
 	h.waitOurs(1001)
-	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	a.Freeze(t)
 	frozenAt := len(h.sim.Connections())
-	b := startChild(t, bin, envB, logB)
+	b := proctest.Start(t, bin, envB, logB)
 	waitFor(t, "instance b to take over and connect upstream", func() bool { return len(h.sim.Connections()) > frozenAt })
 	base, err := h.oursCount()
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.waitOurs(base + 1001)
-	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "instance a to be fenced and stand by", func() bool {
-		log, _ := os.ReadFile(pathA)
-		return strings.Contains(string(log), "stopped producing; standing by")
-	})
-	if log, _ := os.ReadFile(pathA); !strings.Contains(string(log), "fenced") {
-		t.Errorf("instance a stood by without a fenced write or commit:\n%s", logTail(pathA, 20))
+	a.Thaw(t)
+	waitFor(t, "instance a to be fenced and stand by", func() bool { return logA.Has("stopped producing; standing by") })
+	if !logA.Has("fenced") {
+		t.Errorf("instance a stood by without a fenced write or commit:\n%s", logA.Tail(20))
 	}
 	// b keeps streaming; a stays a standby while b's checkpoints move.
 	_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+2000)
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
 	h.waitOurs(want)
-	b.stop(t)
-	a.stop(t)
-	if log, _ := os.ReadFile(pathB); strings.Contains(string(log), "stopped producing; standing by") {
-		t.Errorf("instance b was fenced back by the resumed instance:\n%s", logTail(pathB, 20))
+	b.Stop(t)
+	a.Stop(t)
+	if logB.Has("stopped producing; standing by") {
+		t.Errorf("instance b was fenced back by the resumed instance:\n%s", logB.Tail(20))
 	}
 	requireExactlyOnce(t, h.verify(h.records()))
 }
@@ -173,27 +164,27 @@ func TestFrozenInstanceIsFenced(t *testing.T) {
 // and requires exactly once across them. The figures are reported, not
 // asserted: timing assertions flake on a loaded machine.
 func TestRestartTimes(t *testing.T) {
-	bin := buildBridge(t)
+	bin := proctest.Build(t)
 	h := newHarness(t, sim.Config{Rate: 1000, BatchSize: 20, HeartbeatInterval: 200 * time.Millisecond}, func(e *config.Env) {
 		e.LeaseSessionTimeout = "10s"
 	})
-	logFile, _ := childLog(t, "bridge.log")
+	logFile := proctest.NewLog(t, "bridge.log")
 	times := map[string][]time.Duration{}
-	var prev *child
+	var prev *proctest.Child
 	for i := 0; i < 10; i++ {
 		how := "first start"
 		if prev != nil {
 			how = "after SIGTERM"
 			if i%2 == 0 {
 				how = "after SIGKILL"
-				prev.kill(t)
+				prev.Kill(t)
 			} else {
-				prev.stop(t)
+				prev.Stop(t)
 			}
 		}
 		before := len(h.sim.Connections())
 		started := time.Now()
-		prev = startChild(t, bin, h.env, logFile)
+		prev = proctest.Start(t, bin, h.env, logFile)
 		waitFor(t, "an upstream connection", func() bool { return len(h.sim.Connections()) > before })
 		times[how] = append(times[how], h.sim.Connections()[before].At.Sub(started))
 		_ = h.sim.WaitEmitted(t.Context(), h.sim.Emitted()+300)
@@ -201,7 +192,7 @@ func TestRestartTimes(t *testing.T) {
 	h.sim.Pause()
 	want := len(h.sim.Ledger())
 	h.waitOurs(want)
-	prev.stop(t)
+	prev.Stop(t)
 	for _, how := range []string{"after SIGTERM", "after SIGKILL"} {
 		ds := times[how]
 		slices.Sort(ds)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package gcnotifications_test
+
+const procRaceEnabled = false
