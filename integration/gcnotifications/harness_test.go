@@ -84,6 +84,10 @@ func newRig(t *testing.T, s setup) *rig {
 	relay := genesystest.StartRelay(t, g)
 	c := kafkatest.Start(t)
 	env := genesystest.Env(c, g)
+	// The production lease (kafkatest's 1.5 s is for takeover tests): on
+	// a loaded machine a missed heartbeat must not end the epoch, which
+	// would move the bridge to new channels under the tests' assertions.
+	env.LeaseSessionTimeout = "10s"
 	if s.env != nil {
 		s.env(&env)
 	}

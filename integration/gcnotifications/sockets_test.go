@@ -16,10 +16,11 @@ import (
 // the connection stays open: only the watchdog can tell), and is reset
 // without a close frame, from either side. The first two outages last
 // until calls have come and gone unseen, so that only the back-fill of
-// their gaps can cover them. Every conversation is covered, no dedup key
+// their gaps can cover them. A conversation shows in the analytics API up
+// to 30 s after it starts. Every conversation is covered, no dedup key
 // twice, with KAFKA_TRANSACTIONS=transactions.
 func socketFaults(t *testing.T, transactions string, seed uint64) {
-	r := newRig(t, setup{standin: genesys.Options{Seed: seed, CallPace: 0.05},
+	r := newRig(t, setup{standin: genesys.Options{Seed: seed, CallPace: 0.05, IndexLag: 30 * time.Second},
 		env: func(e *config.Env) { e.KafkaTransactions = transactions }})
 	ru := r.start()
 	r.g.AddConversations(time.Now(), 40, 750*time.Millisecond)
