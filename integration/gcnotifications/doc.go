@@ -3,7 +3,8 @@
 // (integration/genesys) on the wall clock into a Kafka cluster
 // (integration/kafkatest), through the platform's faults: sockets dropped,
 // half-open or handed over, channels renewed, expired, killed and evicted,
-// tokens expired, rate limits and rows repeated across pages.
+// tokens expired, rate limits and rows repeated across pages, and the
+// bridge's own restart.
 //
 // Every test holds the bridge to one verdict (genesystest.Verdict): for
 // every conversation that ended, Kafka holds all its detail events or a

@@ -145,6 +145,21 @@ func (r *rig) start() *run {
 	return ru
 }
 
+// stop ends the bridge and waits for Run, which must return nil.
+func (ru *run) stop(t testing.TB) {
+	t.Helper()
+	ru.cancel()
+	select {
+	case err := <-ru.done:
+		ru.done <- err
+		if err != nil {
+			t.Fatalf("the bridge stopped with %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the bridge did not stop within a minute of its context's end")
+	}
+}
+
 // alive fails the test when the bridge has stopped by itself.
 func (ru *run) alive(t testing.TB) {
 	t.Helper()
@@ -187,12 +202,14 @@ func (ru *run) metric(t testing.TB, name string, labels ...string) float64 {
 }
 
 // waitFor polls cond every 100 ms until it holds, failing the test after
-// timeout; the bridge must stay up meanwhile.
+// timeout; the bridge ru (unless nil) must stay up meanwhile.
 func (r *rig) waitFor(ru *run, timeout time.Duration, what string, cond func() bool) {
 	r.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
-		ru.alive(r.t)
+		if ru != nil {
+			ru.alive(r.t)
+		}
 		if time.Now().After(deadline) {
 			r.t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}

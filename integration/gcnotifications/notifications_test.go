@@ -24,6 +24,8 @@ func TestNotifications(t *testing.T) {
 		{"channels expired, killed, evicted, renewed", channelLifecycle},
 		{"tokens expired", tokenExpiry},
 		{"429s and repeated rows", throttledAndRepeatedRows},
+		{"restart; transactions", func(t *testing.T) { restart(t, "true", 71) }},
+		{"restart; idempotent writes", func(t *testing.T) { restart(t, "false", 72) }},
 	}
 	var wg sync.WaitGroup
 	for _, s := range scenarios {
