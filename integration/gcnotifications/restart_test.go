@@ -28,6 +28,15 @@ func restart(t *testing.T, transactions string, seed uint64) {
 		}
 	}, nil)
 	r.connected(ru)
+	// A checkpoint past the outage: the new bridge must find its gap
+	// listed, not a Live from before it.
+	r.waitFor(ru, time.Minute, "the live stream complete again", func() bool {
+		return ru.metric(t, "analytics_bridge_notifications_complete_lag_seconds") < 4
+	})
+	written := ru.metric(t, "analytics_bridge_checkpoints_written_total")
+	r.waitFor(ru, time.Minute, "two more checkpoints", func() bool {
+		return ru.metric(t, "analytics_bridge_checkpoints_written_total") >= written+2
+	})
 	ru.stop(t)
 
 	var down []string
