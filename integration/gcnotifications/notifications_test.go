@@ -9,9 +9,9 @@ import (
 // bridge, a stand-in and a cluster of its own. They mostly wait (a gap is
 // back-filled once it is a minute old), so they overlap: started from
 // goroutines of their own rather than with t.Parallel, which -parallel
-// (GOMAXPROCS: 2 on CI's machines) would run two at a time, more than
-// doubling the package's time. Select one with -run
-// 'TestNotifications/<name>'.
+// (GOMAXPROCS by default) would run two at a time on a 2-core machine,
+// more than doubling the package's time. Select some with -run, spaces
+// written as underscores: -run 'TestNotifications/restart'.
 func TestNotifications(t *testing.T) {
 	scenarios := []struct {
 		name string
