@@ -113,10 +113,7 @@ func (r *rig) start() *run {
 	}
 	log := zerolog.New(io.MultiWriter(zerolog.NewTestWriter(r.t), r.logs)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 	reg := prometheus.NewRegistry()
-	o, err := sources.NotificationsOptions(cfg)
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	o := sources.NotificationsOptions(cfg)
 	o.Logger, o.Registry = log, reg
 	o.API.HTTPClient = r.net.client(r.t)
 	o.Channels.Socket.QuietAfter, o.Channels.Socket.PongTimeout = quietAfter, pongTimeout
