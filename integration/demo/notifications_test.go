@@ -36,6 +36,9 @@ func requireNotificationsVerdict(t *testing.T, text string, rep verify.Report) {
 // written twice, which is what `analytics-bridge demo` exits 0 on. It
 // waits out the analytics API's one-minute rule for real: about 90 s.
 func TestDemoNotificationsCoversEveryConversation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the notifications demo waits out the analytics API's one-minute rule (about 90 s)")
+	}
 	t.Parallel()
 	opts, err := ParseFlags([]string{"-source", "notifications", "-duration", "25s", "-log", ""}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {

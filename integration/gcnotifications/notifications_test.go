@@ -13,6 +13,9 @@ import (
 // more than doubling the package's time. Select some with -run, spaces
 // written as underscores: -run 'TestNotifications/restart'.
 func TestNotifications(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: these scenarios wait out the analytics API's one-minute rule (about 2 min)")
+	}
 	scenarios := []struct {
 		name string
 		run  func(*testing.T)
