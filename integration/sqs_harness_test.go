@@ -82,30 +82,7 @@ func (r *sqsRig) start() *sqsRun {
 // match labels (name=value pairs).
 func (s *sqsRun) metric(t testing.TB, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := s.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range f.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, l := range m.GetLabel() {
-					found = found || l.GetName() == labels[i] && l.GetValue() == labels[i+1]
-				}
-				if !found {
-					continue metrics
-				}
-			}
-			sum += m.GetGauge().GetValue() + m.GetCounter().GetValue()
-		}
-	}
-	return sum
+	return bridgetest.Metric(t, s.reg, name, labels...)
 }
 
 // sqsCounts sums up the source's message counters, for logs.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/analytics-bridge/analytics-bridge/bridge"
 	"github.com/analytics-bridge/analytics-bridge/config"
+	"github.com/analytics-bridge/analytics-bridge/integration/bridgetest"
 	"github.com/analytics-bridge/analytics-bridge/integration/genesys"
 	"github.com/analytics-bridge/analytics-bridge/integration/genesystest"
 	"github.com/analytics-bridge/analytics-bridge/integration/kafkatest"
@@ -172,30 +173,7 @@ func (ru *run) alive(t testing.TB) {
 // match labels (name=value pairs).
 func (ru *run) metric(t testing.TB, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := ru.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, l := range m.GetLabel() {
-					found = found || l.GetName() == labels[i] && l.GetValue() == labels[i+1]
-				}
-				if !found {
-					continue series
-				}
-			}
-			sum += m.GetGauge().GetValue() + m.GetCounter().GetValue()
-		}
-	}
-	return sum
+	return bridgetest.Metric(t, ru.reg, name, labels...)
 }
 
 // waitFor polls cond every 100 ms until it holds, failing the test after

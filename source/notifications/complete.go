@@ -104,27 +104,24 @@ func (u *unhandled) add(s *sock, t time.Time) {
 
 // done records that s's oldest pending frame was handed over (or will
 // never be: Run is ending).
-func (u *unhandled) done(s *sock) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	q := u.pending[s]
-	if len(q) <= 1 {
-		delete(u.pending, s)
-		return
-	}
-	u.pending[s] = q[1:]
-}
+func (u *unhandled) done(s *sock) { u.drop(s, true) }
 
 // undo forgets s's newest pending frame, which could not be sent.
-func (u *unhandled) undo(s *sock) {
+func (u *unhandled) undo(s *sock) { u.drop(s, false) }
+
+// drop removes s's oldest or newest pending frame.
+func (u *unhandled) drop(s *sock, oldest bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	q := u.pending[s]
-	if len(q) <= 1 {
+	switch {
+	case len(q) <= 1:
 		delete(u.pending, s)
-		return
+	case oldest:
+		u.pending[s] = q[1:]
+	default:
+		u.pending[s] = q[:len(q)-1]
 	}
-	u.pending[s] = q[:len(q)-1]
 }
 
 // oldest is the receipt of the oldest frame not yet handed over; zero for
