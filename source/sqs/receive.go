@@ -51,7 +51,11 @@ func (st *stream) receive(ctx context.Context, msgs chan<- message, visibility t
 		st.setStatus(true)
 		now := time.Now()
 		oldest := now
-		for _, m := range res.Messages {
+		// Every message of the answer is held before the first is handed
+		// on: should the epoch end meanwhile, Close releases them all, and
+		// none waits out its visibility timeout unheld.
+		batch := make([]message, len(res.Messages))
+		for i, m := range res.Messages {
 			s.metrics.received.Inc()
 			if n, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]); n > 1 {
 				s.metrics.redelivered.Inc()
@@ -62,10 +66,13 @@ func (st *stream) receive(ctx context.Context, msgs chan<- message, visibility t
 				}
 			}
 			id := st.held.hold(aws.ToString(m.ReceiptHandle), now.Add(visibility))
+			batch[i] = message{id: id, body: []byte(aws.ToString(m.Body)), messageID: aws.ToString(m.MessageId), receivedAt: now}
+		}
+		for _, m := range batch {
 			select {
-			case msgs <- message{id: id, body: []byte(aws.ToString(m.Body)), messageID: aws.ToString(m.MessageId), receivedAt: now}:
+			case msgs <- m:
 			case <-ctx.Done():
-				return // it is held: Close releases it
+				return // held: Close releases it and the rest of the batch
 			}
 		}
 		if len(res.Messages) > 0 {
