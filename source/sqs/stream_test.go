@@ -295,3 +295,65 @@ func TestUnansweredReceiveIsRetried(t *testing.T) {
 		t.Fatalf("%d receives, want the 2 unanswered ones and one more", hung)
 	}
 }
+
+// blockedOutput takes one event, then blocks every other until the epoch
+// ends: a core under back-pressure when the epoch stops.
+type blockedOutput struct {
+	*output
+	taken bool
+}
+
+func (o *blockedOutput) Event(ctx context.Context, ev *source.Event) error {
+	if !o.taken {
+		o.taken = true
+		return o.output.Event(ctx, ev)
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// An epoch that ends while a receive loop is handing on a batch releases
+// the whole batch at Close: none of it waits out the visibility timeout.
+func TestEpochEndReleasesTheBatchBeingHandedOn(t *testing.T) {
+	r := newRig(t, "genesys")
+	// One loop: no other receive is in flight when the epoch ends (an
+	// answer cut short is hidden until its timeout, another matter).
+	r.src.receivers = 1
+	g := eventbridge.New(eventbridge.Options{Seed: 3})
+	for _, e := range g.Stream(20)[:40] {
+		r.send(t, e.Body)
+	}
+	st, _ := r.src.Resume(source.Checkpoint{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	errc := make(chan error, 1)
+	go func() { errc <- st.Run(ctx, &blockedOutput{output: newOutput()}) }()
+	// The core takes one and blocks on the next; the hand-over channel (10)
+	// fills with the rest of the first batch and the start of the second:
+	// once the second is answered, the loop holds most of it, not handed on.
+	// Twelve held (ten of the first batch, two of the second handed on)
+	// means the second answer was read: the loop is handing it on.
+	held := func() int {
+		h := st.(*stream).held
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.msgs)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for held() < 12 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d held (%+v)", held(), r.srv.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.srv.InFlight("genesys"); n != 0 {
+		t.Fatalf("%d messages still in flight after Close, want 0: every received message must be released (%+v)", n, r.srv.Stats())
+	}
+}
